@@ -1,0 +1,3 @@
+from kneechain.cli import main
+
+main()

@@ -1,0 +1,180 @@
+"""The ``kneechain`` command line: a thin layer over ``kneechain.api``.
+
+Errors the user can fix print one line on stderr (``error: what is wrong. what to do.``) and exit with the
+code documented in ``kneechain.errors``; ``--debug`` adds the traceback and debug logging.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.logging import RichHandler
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from kneechain import __version__
+from kneechain.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, KneechainError
+
+app = typer.Typer(
+    name="kneechain",
+    help="Is a knee pattern hip-driven or foot-driven? Analyse phone videos of squats, single-leg stands and "
+    "walking, offline.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+log = logging.getLogger("kneechain")
+
+DebugOption = Annotated[bool, typer.Option("--debug", help="Show tracebacks and debug logging.")]
+VideoArgument = Annotated[
+    Path, typer.Argument(help="Video file (.mp4 .mov .m4v .avi .mkv .webm).", show_default=False)
+]
+
+
+def _stderr_console() -> Console:
+    """A console on a duplicate of the terminal's stderr, so progress stays visible while the pose model's
+    native log output (file descriptor 2) is silenced."""
+    if not sys.stderr.isatty():
+        return Console(file=sys.stderr)
+    return Console(file=os.fdopen(os.dup(sys.stderr.fileno()), "w", buffering=1), stderr=True)
+
+
+def _configure_logging(debug: bool, console: Console) -> None:
+    handler = RichHandler(console=console, show_time=False, show_path=debug, markup=False)
+    level = logging.DEBUG if debug else logging.WARNING
+    logging.basicConfig(level=level, format="%(message)s", handlers=[handler], force=True)
+
+
+@contextmanager
+def _user_errors(debug: bool):
+    """Turn exceptions into one line on stderr and the documented exit code."""
+    try:
+        yield
+    except KneechainError as error:
+        if debug:
+            log.exception("details")
+        typer.echo(f"error: {error.one_line()}", err=True)
+        raise typer.Exit(error.exit_code) from None
+    except KeyboardInterrupt:
+        typer.echo("interrupted: nothing was left half-written.", err=True)
+        raise typer.Exit(EXIT_INTERRUPTED) from None
+    except Exception as error:  # a bug: say so in one line, traceback with --debug
+        if debug:
+            log.exception("internal error")
+        message = " ".join(str(error).split())
+        typer.echo(
+            f"internal error: {type(error).__name__}: {message} (run again with --debug and report it).",
+            err=True,
+        )
+        raise typer.Exit(EXIT_INTERNAL) from None
+
+
+def _version_callback(value: bool) -> None:
+    if value:
+        typer.echo(f"kneechain {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version_callback, is_eager=True, help="Print the version.")
+    ] = False,
+) -> None:
+    """kneechain command line."""
+
+
+def _progress_bar(console: Console) -> Progress:
+    return Progress(
+        TextColumn("[bold]pose[/bold]"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("frames"),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+        disable=not console.is_terminal,
+    )
+
+
+@app.command()
+def analyze(
+    video: VideoArgument,
+    output: Annotated[
+        Path | None,
+        typer.Option("-o", "--output", help="Folder for the results [default: ./kneechain_out/VIDEO_NAME]."),
+    ] = None,
+    no_cache: Annotated[
+        bool, typer.Option("--no-cache", help="Run pose estimation again even if a saved track matches.")
+    ] = False,
+    debug: DebugOption = False,
+) -> None:
+    """Analyse one video: landmark track and summary (metrics and report follow in later versions)."""
+    from kneechain.api import AnalysisOptions, analyze_video
+
+    console = _stderr_console()
+    _configure_logging(debug, console)
+    with _user_errors(debug), _progress_bar(console) as progress:
+        task = progress.add_task("pose", total=None)
+
+        def on_frame(done: int, expected: int) -> None:
+            progress.update(task, completed=done, total=max(expected, done))
+
+        result = analyze_video(video, output, AnalysisOptions(reuse_track=not no_cache), progress=on_frame)
+    quality = result.summary["quality"]
+    reused = " (reused saved track)" if result.track_reused else ""
+    typer.echo(
+        f"{video.name}: person detected in {quality['n_detected']}/{quality['n_frames']} frames"
+        f"{reused}; results in {result.output_dir}"
+    )
+    for warning in result.summary["warnings"]:
+        typer.echo(f"warning: {warning}", err=True)
+
+
+_INFO_LABELS = {
+    "file_name": "file",
+    "size_bytes": "size (bytes)",
+    "width_px": "width (px)",
+    "height_px": "height (px)",
+    "fps": "frame rate (fps, average)",
+    "frame_count": "frames",
+    "duration_s": "duration (s)",
+    "codec": "codec",
+    "rotation_deg": "rotation flag (deg)",
+}
+
+
+@app.command()
+def info(
+    video: VideoArgument,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the facts as JSON.")] = False,
+    debug: DebugOption = False,
+) -> None:
+    """Print a video's facts: size, frame rate, frame count, duration, codec, rotation."""
+    from kneechain.video import probe_video
+
+    _configure_logging(debug, Console(file=sys.stderr))
+    with _user_errors(debug):
+        facts = probe_video(video).to_dict()
+    if as_json:
+        typer.echo(json.dumps(facts, indent=2))
+        return
+    table = Table(show_header=False, box=None)
+    for key, label in _INFO_LABELS.items():
+        value = facts[key]
+        table.add_row(label, f"{value:.3f}" if isinstance(value, float) else str(value))
+    Console().print(table)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

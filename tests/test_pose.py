@@ -1,0 +1,100 @@
+"""Pose estimation: the offline model bundle, no network, quiet stderr, a well-formed track."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+from kneechain.pose import estimate_pose
+from kneechain.pose.model_bundle import load_model_bundle
+from kneechain.video import iter_frames
+
+
+def test_bundle_is_built_from_the_wheel_and_cached(tmp_path):
+    first = load_model_bundle(cache_dir=tmp_path)
+    cached = list(tmp_path.glob("pose_landmarker_full-*.task"))
+    assert len(cached) == 1
+    assert cached[0].read_bytes() == first.content
+    again = load_model_bundle(cache_dir=tmp_path)
+    assert again.content == first.content and again.model_sha256 == first.model_sha256
+    assert first.content[:2] == b"PK"  # a zip holding the two networks
+
+
+def test_bundle_still_builds_when_the_cache_folder_is_unwritable(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    bundle = load_model_bundle(cache_dir=blocker / "cache")  # cannot create a folder under a file
+    assert bundle.content[:2] == b"PK"
+
+
+def test_track_from_a_person_clip(short_person_clip):
+    track = estimate_pose(short_person_clip)
+    expected_t = [frame.t_s for frame in iter_frames(short_person_clip)]
+    assert track.n_frames == len(expected_t) == 30
+    assert np.allclose(track.t_s, expected_t)
+    assert track.detection_rate >= 0.95
+    detected = track.image_xyz_px[track.detected]
+    assert np.all((detected[:, :, 0] > -50) & (detected[:, :, 0] < track.video.width_px + 50))
+    assert np.all((track.visibility[track.detected] >= 0) & (track.visibility[track.detected] <= 1))
+    assert track.provenance["mediapipe_version"] == "0.10.21"
+
+
+_NO_NETWORK_RUNNER = textwrap.dedent(
+    """
+    import sys
+    opened = []
+    def audit(event, args):
+        if event.startswith("socket.") or event in ("urllib.Request", "http.client.connect"):
+            opened.append(event)
+            raise RuntimeError("network access attempted: " + event)
+    sys.addaudithook(audit)
+    from kneechain.cli import app
+    try:
+        app(sys.argv[1:], standalone_mode=False)
+    finally:
+        print("NETWORK_EVENTS=" + ",".join(opened), file=sys.stdout)
+    """
+)
+
+
+@pytest.fixture(scope="module")
+def offline_run(tmp_path_factory, short_person_clip):
+    """``kneechain analyze`` in a fresh process with an empty model cache and a socket audit hook."""
+    tmp = tmp_path_factory.mktemp("offline")
+    env = {**os.environ, "KNEECHAIN_CACHE_DIR": str(tmp / "cache"), "PYTHONWARNINGS": "default"}
+    command = [
+        sys.executable,
+        "-c",
+        _NO_NETWORK_RUNNER,
+        "analyze",
+        str(short_person_clip),
+        "-o",
+        str(tmp / "out"),
+    ]
+    completed = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300, check=False)
+    return completed, tmp / "out"
+
+
+def test_analysis_opens_no_socket(offline_run):
+    completed, out = offline_run
+    assert completed.returncode == 0, completed.stderr
+    assert "NETWORK_EVENTS=\n" in completed.stdout or completed.stdout.rstrip().endswith("NETWORK_EVENTS=")
+    assert (out / "track.parquet").is_file()
+
+
+def test_model_log_noise_does_not_reach_the_terminal(offline_run):
+    completed, _ = offline_run
+    noise = [line for line in completed.stderr.splitlines() if not line.startswith("warning: ")]
+    assert noise == [], completed.stderr
+
+
+def test_summary_written_offline_is_valid_json(offline_run):
+    _, out = offline_run
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["quality"]["n_frames"] == 30

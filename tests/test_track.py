@@ -1,0 +1,87 @@
+"""The landmark track type: shape checks, Parquet round trip, clear errors on bad files."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow.parquet as pq
+import pytest
+
+from kneechain.errors import TrackFormatError
+from kneechain.track import KEYPOINT_INDEX, KEYPOINT_NAMES, N_KEYPOINTS, LandmarkTrack, load_track
+from kneechain.video import VideoInfo
+
+VIDEO = VideoInfo(file_name="clip.mp4", size_bytes=1234, width_px=720, height_px=1280, fps=30.0,
+                  frame_count=5, duration_s=5 / 30, codec="h264", rotation_deg=90)  # fmt: skip
+
+
+def make_track(n: int = 5, seed: int = 0) -> LandmarkTrack:
+    rng = np.random.default_rng(seed)
+    detected = np.ones(n, bool)
+    detected[2] = False
+    image = rng.uniform(0, 700, (n, N_KEYPOINTS, 3)).astype(np.float32)
+    visibility = rng.uniform(0, 1, (n, N_KEYPOINTS)).astype(np.float32)
+    world = rng.normal(0, 0.5, (n, N_KEYPOINTS, 3)).astype(np.float32)
+    image[~detected], visibility[~detected], world[~detected] = np.nan, np.nan, np.nan
+    return LandmarkTrack(
+        t_s=np.cumsum(rng.uniform(0.02, 0.05, n)) - 0.02, frame_index=np.arange(n), detected=detected,
+        image_xyz_px=image, visibility=visibility, world_xyz_m=world, video=VIDEO,
+        provenance={"pose_model": "test", "video_sha256": "abc"},
+    )  # fmt: skip
+
+
+def test_keypoints_are_mediapipes_33_in_order():
+    assert N_KEYPOINTS == 33
+    assert KEYPOINT_NAMES[0] == "nose"
+    assert KEYPOINT_INDEX["left_hip"] == 23 and KEYPOINT_INDEX["right_foot_index"] == 32
+
+
+def test_named_access_and_detection_rate():
+    track = make_track()
+    assert track.xy_px("left_knee").shape == (5, 2)
+    assert np.array_equal(track.xy_px("left_knee"), track.image_xyz_px[:, 25, :2], equal_nan=True)
+    assert track.detection_rate == pytest.approx(0.8)
+
+
+def test_round_trip_keeps_every_value(tmp_path):
+    track = make_track()
+    path = tmp_path / "track.parquet"
+    track.save(path)
+    loaded = load_track(path)
+    for name in ("t_s", "frame_index", "detected", "image_xyz_px", "visibility", "world_xyz_m"):
+        assert np.array_equal(getattr(loaded, name), getattr(track, name), equal_nan=True), name
+    assert loaded.video == VIDEO
+    assert dict(loaded.provenance) == dict(track.provenance)
+
+
+def test_saved_file_is_one_row_per_frame_with_named_columns(tmp_path):
+    path = tmp_path / "track.parquet"
+    make_track().save(path)
+    table = pq.read_table(path)
+    assert table.num_rows == 5
+    assert {"t_s", "detected", "left_knee.x_px", "left_knee.visibility", "right_ankle.wz_m"} <= set(
+        table.column_names
+    )
+    assert not list(tmp_path.glob("*.part"))  # no temporary left behind
+
+
+def test_shape_and_time_checks():
+    track = make_track()
+    with pytest.raises(ValueError, match="image_xyz_px"):
+        LandmarkTrack(t_s=track.t_s, frame_index=track.frame_index, detected=track.detected,
+                      image_xyz_px=track.image_xyz_px[:, :10], visibility=track.visibility,
+                      world_xyz_m=track.world_xyz_m, video=VIDEO)  # fmt: skip
+    with pytest.raises(ValueError, match="increasing"):
+        LandmarkTrack(t_s=track.t_s[::-1].copy(), frame_index=track.frame_index, detected=track.detected,
+                      image_xyz_px=track.image_xyz_px, visibility=track.visibility,
+                      world_xyz_m=track.world_xyz_m, video=VIDEO)  # fmt: skip
+
+
+def test_loading_something_else_is_a_clear_error(tmp_path):
+    junk = tmp_path / "junk.parquet"
+    junk.write_text("not parquet")
+    with pytest.raises(TrackFormatError, match="not a kneechain landmark track"):
+        load_track(junk)
+    other = tmp_path / "other.parquet"
+    pq.write_table(make_track()._to_arrow().replace_schema_metadata({}), other)
+    with pytest.raises(TrackFormatError):
+        load_track(other)
