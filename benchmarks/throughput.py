@@ -2,7 +2,8 @@
 
 Each mode runs in its own process (so peak RSS is that mode's alone), over the same video:
   a) decode: a bare OpenCV read loop;
-  b) bare:   decode + colour conversion + MediaPipe PoseLandmarker written in the simplest way;
+  b) bare:   decode + colour conversion + MediaPipe PoseLandmarker written in the simplest way, with the
+             same number of poses per frame as kneechain asks for (``PoseConfig.max_people``);
   c) analyze: ``kneechain analyze`` end to end (probe, hash, pose, track, summary), track reuse disabled.
 Prints wall time, frames/s and peak RSS per mode, the ratio c/b (target <= 1.10) and, with --lengths,
 how peak RSS changes with video length (it should not grow).
@@ -42,11 +43,13 @@ def run_bare(video: str) -> int:
     import mediapipe as mp
     from mediapipe.tasks.python import BaseOptions, vision
 
+    from kneechain.pose import PoseConfig
     from kneechain.pose.model_bundle import load_model_bundle
 
     options = vision.PoseLandmarkerOptions(
         base_options=BaseOptions(model_asset_buffer=load_model_bundle().content),
         running_mode=vision.RunningMode.VIDEO,
+        num_poses=PoseConfig().max_people,
     )
     capture = cv2.VideoCapture(video)
     frames = 0
@@ -65,7 +68,7 @@ def run_analyze(video: str) -> int:
     from kneechain.api import AnalysisOptions, analyze_video
 
     with tempfile.TemporaryDirectory() as out:
-        return analyze_video(video, out, AnalysisOptions(reuse_track=False)).track.n_frames
+        return analyze_video(video, out, AnalysisOptions(reuse_poses=False)).track.n_frames
 
 
 MODES = {"decode": run_decode, "bare": run_bare, "analyze": run_analyze}

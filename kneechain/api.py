@@ -6,10 +6,13 @@
     result.summary        # the dict written to out/summary.json
 
 Outputs in the analysis folder (each written atomically):
-- ``track.parquet``: the landmark track (see ``kneechain.track``); reused by the next analysis of the same,
-  unchanged video with the same pose settings, so pose estimation runs once per video.
+- ``poses.parquet``: everybody the pose model found in each frame (``kneechain.candidates``); reused by the
+  next analysis of the same, unchanged video with the same pose settings, so pose estimation runs once.
+- ``track.parquet``: the patient's landmark track (see ``kneechain.track``), chosen from the poses.
 - ``summary.json``: video facts, detection and visibility figures, person size, warnings (schema in the
   README).
+- ``movement.json`` and CSV tables (``reps.csv``, ``stances.csv``, ``gait_events.csv``, ``strides.csv``,
+  ``walking_passes.csv``, ``keypoint_quality.csv``): view, task, segmentation and the usability verdict.
 """
 
 from __future__ import annotations
@@ -22,19 +25,26 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from kneechain import __version__
+from kneechain.candidates import PoseCandidates, load_candidates
 from kneechain.errors import NoPersonError, TrackFormatError
 from kneechain.io_atomic import prepare_output_dir, write_json_atomically
 from kneechain.metrics.quality import list_quality_warnings, summarize_track_quality
-from kneechain.pose import PoseConfig, estimate_pose, pose_provenance
+from kneechain.movement.pipeline import MovementAnalysis, MovementOptions, understand_movement
+from kneechain.movement.subject import SubjectSelection, select_subject
+from kneechain.pose import PoseConfig, estimate_poses, pose_provenance
 from kneechain.pose.estimator import ProgressCallback
-from kneechain.track import LandmarkTrack, load_track
+from kneechain.report.export import movement_summary, to_jsonable, write_tables
+from kneechain.track import LandmarkTrack
 from kneechain.video import hash_file_sha256, probe_video
 
 log = logging.getLogger(__name__)
 
 SUMMARY_SCHEMA_VERSION = 1
+POSES_FILE = "poses.parquet"
 TRACK_FILE = "track.parquet"
 SUMMARY_FILE = "summary.json"
+MOVEMENT_FILE = "movement.json"
+TABLE_NAMES = ("keypoint_quality", "reps", "stances", "gait_events", "strides", "walking_passes")
 
 
 @dataclass(frozen=True)
@@ -42,15 +52,17 @@ class AnalysisOptions:
     """How to analyse one video."""
 
     pose: PoseConfig = field(default_factory=PoseConfig)
-    reuse_track: bool = True  # reuse OUTDIR/track.parquet when the video and pose settings are unchanged
+    movement: MovementOptions = field(default_factory=MovementOptions)
+    reuse_poses: bool = True  # reuse OUTDIR/poses.parquet when the video and pose settings are unchanged
 
 
 @dataclass(frozen=True)
 class AnalysisResult:
     output_dir: Path
     track: LandmarkTrack
+    movement: MovementAnalysis
     summary: dict
-    track_reused: bool
+    poses_reused: bool
 
     @property
     def track_path(self) -> Path:
@@ -66,37 +78,46 @@ def default_output_dir(video_path: str | os.PathLike) -> Path:
     return Path("kneechain_out") / Path(video_path).stem
 
 
-def _load_reusable_track(path: Path, video_sha256: str, expected: dict) -> LandmarkTrack | None:
-    """The saved track if it was made from this exact video with the same model and settings."""
+def _load_reusable_poses(path: Path, video_sha256: str, expected: dict) -> PoseCandidates | None:
+    """The saved poses if they were made from this exact video with the same model and settings."""
     if not path.is_file():
         return None
     try:
-        track = load_track(path)
+        candidates = load_candidates(path)
     except TrackFormatError as error:
-        log.warning("ignoring the saved track: %s", error.message)
+        log.warning("ignoring the saved poses: %s", error.message)
         return None
-    saved = track.provenance
+    saved = candidates.provenance
     if saved.get("video_sha256") != video_sha256:
         return None
     if any(saved.get(key) != value for key, value in expected.items() if key != "kneechain_version"):
         return None
-    return track
+    return candidates
 
 
-def _estimate_or_reuse(video_path: Path, output_dir: Path, options: AnalysisOptions, progress):
+def estimate_or_reuse_poses(
+    video_path: Path, output_dir: Path | None, options: AnalysisOptions, progress=None
+) -> tuple[PoseCandidates, bool]:
+    """Pose candidates of a video, from ``output_dir/poses.parquet`` when still valid, else computed."""
     video_sha256 = hash_file_sha256(video_path)
-    track_path = output_dir / TRACK_FILE
-    if options.reuse_track:
-        track = _load_reusable_track(track_path, video_sha256, pose_provenance(options.pose))
-        if track is not None:
-            log.info("reusing the landmark track in %s (video and settings unchanged)", track_path)
-            return track, True
-    track = estimate_pose(video_path, options.pose, progress, extra_provenance={"video_sha256": video_sha256})
-    return track, False
+    if options.reuse_poses and output_dir is not None:
+        saved = _load_reusable_poses(output_dir / POSES_FILE, video_sha256, pose_provenance(options.pose))
+        if saved is not None:
+            log.info("reusing the poses in %s (video and settings unchanged)", output_dir / POSES_FILE)
+            return saved, True
+    provenance = {"video_sha256": video_sha256}
+    return estimate_poses(video_path, options.pose, progress, extra_provenance=provenance), False
 
 
-def build_summary(track: LandmarkTrack, track_reused: bool) -> dict:
+def track_video(video_path: str | os.PathLike, options: AnalysisOptions | None = None) -> LandmarkTrack:
+    """The patient's landmark track of a video (pose estimation and subject selection, nothing saved)."""
+    poses, _ = estimate_or_reuse_poses(Path(video_path), None, options or AnalysisOptions())
+    return select_subject(poses).track
+
+
+def build_summary(selection: SubjectSelection, movement: MovementAnalysis, poses_reused: bool) -> dict:
     """The JSON summary of one analysis (schema version ``SUMMARY_SCHEMA_VERSION``)."""
+    track = selection.track
     quality = summarize_track_quality(track)
     return {
         "schema_version": SUMMARY_SCHEMA_VERSION,
@@ -104,10 +125,19 @@ def build_summary(track: LandmarkTrack, track_reused: bool) -> dict:
         "analysed_at_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "video": {**track.video.to_dict(), "sha256": track.provenance.get("video_sha256")},
         "pose": dict(track.provenance),
+        "poses_file": POSES_FILE,
         "track_file": TRACK_FILE,
-        "track_reused": track_reused,
+        "poses_reused": poses_reused,
         "quality": quality,
-        "warnings": list_quality_warnings(quality),
+        "people": {
+            "max_in_one_frame": selection.max_people_in_frame,
+            "frames_with_bystanders": selection.bystander_frames,
+        },
+        "task": movement.task.task,
+        "view": movement.view.view,
+        "usable": movement.verdict.usable,
+        "problems": list(movement.verdict.problems),
+        "warnings": [*selection.notes, *list_quality_warnings(quality)],
     }
 
 
@@ -137,15 +167,27 @@ def analyze_video(
     created = not output_dir.exists()
     prepare_output_dir(output_dir)
     try:
-        track, reused = _estimate_or_reuse(video_path, output_dir, options, progress)
-        _raise_if_nobody(track, video_path)
-        if not reused:
-            track.save(output_dir / TRACK_FILE)
-        summary = build_summary(track, reused)
-        write_json_atomically(output_dir / SUMMARY_FILE, summary)
+        poses, reused = estimate_or_reuse_poses(video_path, output_dir, options, progress)
+        selection = select_subject(poses)
+        _raise_if_nobody(selection.track, video_path)
+        movement = understand_movement(selection.track, options.movement)
+        summary = build_summary(selection, movement, reused)
+        _write_results(output_dir, poses if not reused else None, selection.track, movement, summary)
     except BaseException:
         if created:
             with contextlib.suppress(OSError):
                 output_dir.rmdir()  # only succeeds when nothing was written
         raise
-    return AnalysisResult(output_dir=output_dir, track=track, summary=summary, track_reused=reused)
+    return AnalysisResult(output_dir, selection.track, movement, summary, poses_reused=reused)
+
+
+def _write_results(output_dir: Path, new_poses, track, movement: MovementAnalysis, summary: dict) -> None:
+    if new_poses is not None:
+        new_poses.save(output_dir / POSES_FILE)
+    track.save(output_dir / TRACK_FILE)
+    tables = movement.tables()
+    write_tables(tables, output_dir)
+    for stale in set(TABLE_NAMES) - set(tables):  # left by an earlier analysis of another task
+        (output_dir / f"{stale}.csv").unlink(missing_ok=True)
+    write_json_atomically(output_dir / MOVEMENT_FILE, movement_summary(movement))
+    write_json_atomically(output_dir / SUMMARY_FILE, to_jsonable(summary))

@@ -11,6 +11,7 @@ import logging
 import os
 import sys
 from contextlib import contextmanager
+from enum import Enum
 from pathlib import Path
 from typing import Annotated
 
@@ -21,7 +22,21 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from kneechain import __version__
-from kneechain.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, KneechainError
+from kneechain.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_UNUSABLE, KneechainError
+
+
+class Task(str, Enum):
+    squat = "squat"
+    single_leg_stand = "single_leg_stand"
+    walk = "walk"
+
+
+class View(str, Enum):
+    front = "front"
+    back = "back"
+    side = "side"
+    oblique = "oblique"
+
 
 app = typer.Typer(
     name="kneechain",
@@ -113,31 +128,61 @@ def analyze(
         Path | None,
         typer.Option("-o", "--output", help="Folder for the results [default: ./kneechain_out/VIDEO_NAME]."),
     ] = None,
+    task: Annotated[
+        Task | None,
+        typer.Option("--task", help="What the video shows [default: detected].", show_default=False),
+    ] = None,
+    view: Annotated[
+        View | None,
+        typer.Option("--view", help="Where the camera is [default: detected].", show_default=False),
+    ] = None,
     no_cache: Annotated[
-        bool, typer.Option("--no-cache", help="Run pose estimation again even if a saved track matches.")
+        bool, typer.Option("--no-cache", help="Run pose estimation again even if saved poses match.")
     ] = False,
     debug: DebugOption = False,
 ) -> None:
-    """Analyse one video: landmark track and summary (metrics and report follow in later versions)."""
+    """Analyse one video: who, what task, which view, reps / stances / gait events, and whether the clip
+    supports measurements."""
     from kneechain.api import AnalysisOptions, analyze_video
+    from kneechain.movement.pipeline import MovementOptions
 
     console = _stderr_console()
     _configure_logging(debug, console)
     with _user_errors(debug), _progress_bar(console) as progress:
-        task = progress.add_task("pose", total=None)
+        bar = progress.add_task("pose", total=None)
 
         def on_frame(done: int, expected: int) -> None:
-            progress.update(task, completed=done, total=max(expected, done))
+            progress.update(bar, completed=done, total=max(expected, done))
 
-        result = analyze_video(video, output, AnalysisOptions(reuse_track=not no_cache), progress=on_frame)
+        movement = MovementOptions(task=task.value if task else None, view=view.value if view else None)
+        options = AnalysisOptions(movement=movement, reuse_poses=not no_cache)
+        result = analyze_video(video, output, options, progress=on_frame)
+    _print_analysis(video, result)
+    if not result.movement.verdict.usable:
+        raise typer.Exit(EXIT_UNUSABLE)
+
+
+def _print_analysis(video: Path, result) -> None:
     quality = result.summary["quality"]
-    reused = " (reused saved track)" if result.track_reused else ""
+    movement = result.movement
+    reused = " (reused saved poses)" if result.poses_reused else ""
     typer.echo(
-        f"{video.name}: person detected in {quality['n_detected']}/{quality['n_frames']} frames"
-        f"{reused}; results in {result.output_dir}"
+        f"{video.name}: person detected in {quality['n_detected']}/{quality['n_frames']} frames{reused}"
     )
+    source = {True: "given", False: "detected"}
+    task, view = movement.task, movement.view
+    typer.echo(
+        f"task: {task.task} ({source[movement.task_given]}, confidence {task.confidence:.2f}); "
+        f"view: {view.view} ({source[movement.view_given]}, confidence {view.confidence:.2f})"
+    )
+    for name, table in movement.tables().items():
+        if name != "keypoint_quality":
+            typer.echo(f"{name.replace('_', ' ')}: {len(table)}")
+    typer.echo(f"results in {result.output_dir}")
     for warning in result.summary["warnings"]:
         typer.echo(f"warning: {warning}", err=True)
+    for problem in movement.verdict.problems:
+        typer.echo(f"not analysable: {problem}", err=True)
 
 
 _INFO_LABELS = {

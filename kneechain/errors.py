@@ -14,6 +14,8 @@ code  meaning
 4     the video holds no analysable person
 5     the output cannot be written (permissions, full disk, not a directory)
 6     a saved analysis/track file is unreadable or from an incompatible version
+7     analysed, but the video cannot support measurements (too short, person too small, feet out of
+      frame, no recognisable task, too few reps/strides); the results folder says why and what to film
 130   interrupted (Ctrl-C)
 ====  ==========================================================================
 """
@@ -27,6 +29,7 @@ EXIT_BAD_VIDEO = 3
 EXIT_NO_PERSON = 4
 EXIT_OUTPUT = 5
 EXIT_BAD_TRACK = 6
+EXIT_UNUSABLE = 7
 EXIT_INTERRUPTED = 130
 
 

@@ -76,6 +76,40 @@ class LandmarkTrack:
         if n > 1 and not np.all(np.diff(self.t_s) > 0):
             raise ValueError("t_s must be strictly increasing")
 
+    @classmethod
+    def from_named_points(
+        cls,
+        t_s: np.ndarray,
+        points_px: Mapping[str, np.ndarray],
+        video: VideoInfo,
+        visibility: float = 1.0,
+        provenance: Mapping[str, object] | None = None,
+    ) -> LandmarkTrack:
+        """A track from known 2D positions of some keypoints, e.g. projected motion capture or synthetic
+        test motions. ``points_px[name]`` has shape (n, 2) (x, y) or (n, 3) (x, y, z); keypoints not given
+        are NaN with visibility 0; a frame counts as detected when any given point is finite."""
+        n = len(t_s)
+        image = np.full((n, N_KEYPOINTS, 3), np.nan, np.float32)
+        vis = np.zeros((n, N_KEYPOINTS), np.float32)
+        for name, points in points_px.items():
+            points = np.asarray(points, np.float32)
+            k = KEYPOINT_INDEX[name]
+            image[:, k, : points.shape[1]] = points
+            if points.shape[1] == 2:
+                image[:, k, 2] = 0.0
+            vis[:, k] = np.where(np.isfinite(points).all(axis=1), visibility, np.nan)
+        detected = np.isfinite(image[:, :, 0]).any(axis=1)
+        return cls(
+            t_s=np.asarray(t_s, np.float64),
+            frame_index=np.arange(n, dtype=np.int64),
+            detected=detected,
+            image_xyz_px=image,
+            visibility=vis,
+            world_xyz_m=np.full((n, N_KEYPOINTS, 3), np.nan, np.float32),
+            video=video,
+            provenance=dict(provenance or {}),
+        )
+
     @property
     def n_frames(self) -> int:
         return len(self.t_s)
@@ -102,41 +136,78 @@ class LandmarkTrack:
             "frame_index": self.frame_index.astype(np.int64),
             "t_s": self.t_s.astype(np.float64),
             "detected": self.detected.astype(bool),
+            **keypoint_columns(self.image_xyz_px, self.visibility, self.world_xyz_m),
         }
-        for k, name in enumerate(KEYPOINT_NAMES):
-            for axis, suffix in enumerate(_IMAGE_SUFFIXES):
-                columns[f"{name}.{suffix}"] = self.image_xyz_px[:, k, axis].astype(np.float32)
-            columns[f"{name}.visibility"] = self.visibility[:, k].astype(np.float32)
-            for axis, suffix in enumerate(_WORLD_SUFFIXES):
-                columns[f"{name}.{suffix}"] = self.world_xyz_m[:, k, axis].astype(np.float32)
-        metadata = {
-            "format_version": TRACK_FORMAT_VERSION,
-            "video": self.video.to_dict(),
-            "provenance": dict(self.provenance),
-        }
-        table = pa.table(columns)
-        return table.replace_schema_metadata({_METADATA_KEY: json.dumps(metadata, sort_keys=True)})
+        return with_kneechain_metadata(pa.table(columns), self.video, self.provenance)
 
 
-def load_track(path: str | os.PathLike) -> LandmarkTrack:
-    """Read a track written by ``LandmarkTrack.save``. Raises ``TrackFormatError`` for anything else."""
-    path = Path(path)
+def keypoint_columns(image_xyz_px: np.ndarray, visibility: np.ndarray, world_xyz_m: np.ndarray) -> dict:
+    """Named Parquet columns (``<keypoint>.<quantity>``) for rows of keypoints (m, 33, ...)."""
+    columns: dict[str, np.ndarray] = {}
+    for k, name in enumerate(KEYPOINT_NAMES):
+        for axis, suffix in enumerate(_IMAGE_SUFFIXES):
+            columns[f"{name}.{suffix}"] = image_xyz_px[:, k, axis].astype(np.float32)
+        columns[f"{name}.visibility"] = visibility[:, k].astype(np.float32)
+        for axis, suffix in enumerate(_WORLD_SUFFIXES):
+            columns[f"{name}.{suffix}"] = world_xyz_m[:, k, axis].astype(np.float32)
+    return columns
+
+
+def keypoint_arrays(table: pa.Table) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Inverse of ``keypoint_columns``: (image_xyz_px, visibility, world_xyz_m) arrays of a table's rows."""
+    return (
+        _stack_columns(table, _IMAGE_SUFFIXES),
+        _stack_columns(table, ("visibility",))[:, :, 0],
+        _stack_columns(table, _WORLD_SUFFIXES),
+    )
+
+
+def with_kneechain_metadata(table: pa.Table, video: VideoInfo, provenance: Mapping[str, object]) -> pa.Table:
+    metadata = {
+        "format_version": TRACK_FORMAT_VERSION,
+        "video": video.to_dict(),
+        "provenance": dict(provenance),
+    }
+    return table.replace_schema_metadata({_METADATA_KEY: json.dumps(metadata, sort_keys=True)})
+
+
+def read_kneechain_table(path: Path, what: str) -> tuple[pa.Table, dict]:
+    """A Parquet table written by kneechain and its metadata; ``TrackFormatError`` for anything else."""
     hint = "Delete it and run 'kneechain analyze' on the video again."
     try:
         table = pq.read_table(path)
         metadata = json.loads(table.schema.metadata[_METADATA_KEY])
     except (OSError, KeyError, TypeError, ValueError, pa.ArrowException) as error:
-        raise TrackFormatError(f"'{path}' is not a kneechain landmark track ({error}).", hint) from error
+        raise TrackFormatError(f"'{path}' is not a kneechain {what} ({error}).", hint) from error
     if metadata.get("format_version") != TRACK_FORMAT_VERSION:
         raise TrackFormatError(
-            f"'{path}' has track format {metadata.get('format_version')}, this kneechain reads "
+            f"'{path}' has format {metadata.get('format_version')}; this kneechain reads "
             f"{TRACK_FORMAT_VERSION}.",
             hint,
         )
+    return table, metadata
+
+
+def load_track(path: str | os.PathLike) -> LandmarkTrack:
+    """Read a track written by ``LandmarkTrack.save``. Raises ``TrackFormatError`` for anything else."""
+    table, metadata = read_kneechain_table(Path(path), "landmark track")
     try:
-        return _track_from_arrow(table, metadata)
+        image, visibility, world = keypoint_arrays(table)
+        return LandmarkTrack(
+            t_s=table["t_s"].to_numpy().astype(np.float64),
+            frame_index=table["frame_index"].to_numpy().astype(np.int64),
+            detected=table["detected"].to_numpy().astype(bool),
+            image_xyz_px=image,
+            visibility=visibility,
+            world_xyz_m=world,
+            video=VideoInfo.from_dict(metadata["video"]),
+            provenance=metadata.get("provenance", {}),
+        )
     except (KeyError, ValueError) as error:
-        raise TrackFormatError(f"'{path}' is an incomplete landmark track ({error}).", hint) from error
+        raise TrackFormatError(
+            f"'{path}' is an incomplete landmark track ({error}).",
+            "Run 'kneechain analyze' on the video again.",
+        ) from error
 
 
 def _stack_columns(table: pa.Table, suffixes: tuple[str, ...]) -> np.ndarray:
@@ -145,16 +216,3 @@ def _stack_columns(table: pa.Table, suffixes: tuple[str, ...]) -> np.ndarray:
         for suffix in suffixes
     ]
     return np.stack(per_axis, axis=2).astype(np.float32)
-
-
-def _track_from_arrow(table: pa.Table, metadata: dict) -> LandmarkTrack:
-    return LandmarkTrack(
-        t_s=table["t_s"].to_numpy().astype(np.float64),
-        frame_index=table["frame_index"].to_numpy().astype(np.int64),
-        detected=table["detected"].to_numpy().astype(bool),
-        image_xyz_px=_stack_columns(table, _IMAGE_SUFFIXES),
-        visibility=_stack_columns(table, ("visibility",))[:, :, 0],
-        world_xyz_m=_stack_columns(table, _WORLD_SUFFIXES),
-        video=VideoInfo.from_dict(metadata["video"]),
-        provenance=metadata.get("provenance", {}),
-    )

@@ -10,6 +10,8 @@ from pathlib import Path
 import imageio_ffmpeg
 import pytest
 
+from kneechain.candidates import PoseCandidates
+
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_DIR = PROJECT_ROOT / "sample_videos"
 SHARED_DIR = Path(os.environ.get("KNEECHAIN_SHARED_DIR", PROJECT_ROOT.parent / "shared"))
@@ -80,9 +82,39 @@ def shared_videos() -> list[Path]:
     return videos
 
 
-@pytest.fixture(scope="session")
-def shared_tracks(shared_videos):
-    """Landmark tracks of every shared real video, computed once per test session."""
-    from kneechain.pose import estimate_pose
+def cached_poses(video: Path, request) -> PoseCandidates:
+    """Everybody MediaPipe finds in ``video``. Pose estimation runs once per video: its output is kept in
+    pytest's cache folder (.pytest_cache) and reused only while the video's content and the pose settings
+    are unchanged (the same check ``kneechain analyze`` makes)."""
+    from kneechain.api import AnalysisOptions, estimate_or_reuse_poses
 
-    return {video.name: estimate_pose(video) for video in shared_videos}
+    folder = request.config.cache.mkdir("kneechain-poses") / f"{video.parent.name}-{video.stem}"
+    folder.mkdir(exist_ok=True)
+    poses, reused = estimate_or_reuse_poses(video, folder, AnalysisOptions())
+    if not reused:
+        poses.save(folder / "poses.parquet")
+    return poses
+
+
+@pytest.fixture(scope="session")
+def shared_poses(shared_videos, request):
+    """Everybody MediaPipe finds in every shared real video (see ``cached_poses``)."""
+    return {video.name: cached_poses(video, request) for video in shared_videos}
+
+
+@pytest.fixture(scope="session")
+def sample_tracks(request):
+    """The subject's landmark track of each bundled sample video, by clip name (e.g. "squat_front")."""
+    from kneechain.movement.subject import select_subject
+
+    videos = sorted(SAMPLE_DIR.glob("*.mp4"))
+    assert len(videos) == 3, f"expected the three sample videos in {SAMPLE_DIR}"
+    return {video.stem: select_subject(cached_poses(video, request)).track for video in videos}
+
+
+@pytest.fixture(scope="session")
+def shared_tracks(shared_poses):
+    """The patient's landmark track of every shared real video (subject selected from the poses)."""
+    from kneechain.movement.subject import select_subject
+
+    return {name: select_subject(poses).track for name, poses in shared_poses.items()}

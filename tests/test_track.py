@@ -85,3 +85,13 @@ def test_loading_something_else_is_a_clear_error(tmp_path):
     pq.write_table(make_track()._to_arrow().replace_schema_metadata({}), other)
     with pytest.raises(TrackFormatError):
         load_track(other)
+
+
+def test_track_from_named_points():
+    t_s = np.arange(4) / 30
+    knee = np.array([[10, 20], [11, 21], [np.nan, np.nan], [13, 23]], float)
+    track = LandmarkTrack.from_named_points(t_s, {"left_knee": knee}, VIDEO)
+    assert np.array_equal(track.xy_px("left_knee"), knee, equal_nan=True)
+    assert np.isnan(track.xy_px("right_knee")).all()
+    assert track.detected.tolist() == [True, True, False, True]
+    assert track.visibility_of("left_knee")[0] == 1.0 and track.visibility_of("right_knee")[0] == 0.0

@@ -1,11 +1,13 @@
-"""Pose estimation: a video file in, a ``LandmarkTrack`` out (MediaPipe BlazePose full, CPU, offline).
+"""Pose estimation: a video file in, everybody's landmarks per frame out (MediaPipe BlazePose full, CPU,
+offline).
 
-Uses the MediaPipe Tasks ``PoseLandmarker`` in VIDEO mode, fed with the model bundle built from the wheel's
-own files (``model_bundle``). Why Tasks rather than the legacy ``solutions.pose`` API (measured, see
-``benchmarks/pose_api.py``): it takes the real frame timestamps (the legacy tracker assumes 30 fps whatever
-the video's rate), it is the API that newer MediaPipe releases keep, it can return several people (which
-subject selection needs), and it was as fast or faster with the same landmarks. Tasks does no temporal
-smoothing; kneechain filters the track afterwards with a cut-off in Hz.
+Returns ``PoseCandidates`` (everybody found in each frame); ``kneechain.movement.subject`` picks the
+patient from them. Uses the MediaPipe Tasks ``PoseLandmarker`` in VIDEO mode, fed with the model bundle
+built from the wheel's own files (``model_bundle``). Why Tasks rather than the legacy ``solutions.pose``
+API (measured, see ``benchmarks/pose_api.py``): it takes the real frame timestamps (the legacy tracker
+assumes 30 fps whatever the video's rate), it is the API that newer MediaPipe releases keep, it can return
+several people (which subject selection needs), and it ran at the same speed with the same landmarks.
+Tasks does no temporal smoothing; kneechain filters the track afterwards with a cut-off in Hz.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import cv2
@@ -22,9 +24,10 @@ import numpy as np
 from mediapipe.tasks.python import BaseOptions, vision
 
 from kneechain import __version__
+from kneechain.candidates import PoseCandidates
 from kneechain.pose.model_bundle import MODEL_NAME, load_model_bundle
 from kneechain.pose.quiet import silenced_native_stderr
-from kneechain.track import N_KEYPOINTS, LandmarkTrack
+from kneechain.track import N_KEYPOINTS
 from kneechain.video import VideoInfo, iter_frames, probe_video
 
 log = logging.getLogger(__name__)
@@ -38,6 +41,9 @@ class PoseConfig:
     min_detection_confidence: float = 0.5
     min_presence_confidence: float = 0.5
     min_tracking_confidence: float = 0.5
+    # Poses per frame. 2 lets kneechain tell the patient from a bystander (a PT, another patient) and
+    # costs about 35% speed (the person detector then runs on every frame); 1 is for clips with one person.
+    max_people: int = 2
     # Threads OpenCV may use for decoding and colour conversion (0 = OpenCV's default). MediaPipe's
     # inference itself runs on one core in these builds.
     decode_threads: int = 0
@@ -53,15 +59,30 @@ class PoseConfig:
 class _FrameBuffers:
     """Per-frame results collected while streaming (lists of small arrays, stacked once at the end)."""
 
-    t_s: list[float]
-    detected: list[bool]
-    image_xyz_px: list[np.ndarray]
-    visibility: list[np.ndarray]
-    world_xyz_m: list[np.ndarray]
+    max_people: int
+    t_s: list[float] = field(default_factory=list)
+    present: list[np.ndarray] = field(default_factory=list)
+    image_xyz_px: list[np.ndarray] = field(default_factory=list)
+    visibility: list[np.ndarray] = field(default_factory=list)
+    world_xyz_m: list[np.ndarray] = field(default_factory=list)
 
-    @classmethod
-    def empty(cls) -> _FrameBuffers:
-        return cls([], [], [], [], [])
+    def append(self, t_s: float, result, width_px: int, height_px: int) -> None:
+        p = self.max_people
+        present = np.zeros(p, bool)
+        image = np.full((p, N_KEYPOINTS, 4), np.nan, np.float32)
+        world = np.full((p, N_KEYPOINTS, 3), np.nan, np.float32)
+        for slot, (landmarks, world_landmarks) in enumerate(
+            zip(result.pose_landmarks[:p], result.pose_world_landmarks[:p], strict=True)
+        ):
+            present[slot] = True
+            image[slot] = [(q.x, q.y, q.z, q.visibility) for q in landmarks]
+            world[slot] = [(q.x, q.y, q.z) for q in world_landmarks]
+        # Normalised x, y are fractions of width and height; z is on the same scale as x.
+        self.t_s.append(t_s)
+        self.present.append(present)
+        self.image_xyz_px.append(image[..., :3] * np.array([width_px, height_px, width_px], np.float32))
+        self.visibility.append(image[..., 3])
+        self.world_xyz_m.append(world)
 
 
 def _create_landmarker(config: PoseConfig) -> vision.PoseLandmarker:
@@ -69,7 +90,7 @@ def _create_landmarker(config: PoseConfig) -> vision.PoseLandmarker:
     options = vision.PoseLandmarkerOptions(
         base_options=BaseOptions(model_asset_buffer=bundle.content, delegate=BaseOptions.Delegate.CPU),
         running_mode=vision.RunningMode.VIDEO,
-        num_poses=1,
+        num_poses=config.max_people,
         min_pose_detection_confidence=config.min_detection_confidence,
         min_pose_presence_confidence=config.min_presence_confidence,
         min_tracking_confidence=config.min_tracking_confidence,
@@ -78,27 +99,11 @@ def _create_landmarker(config: PoseConfig) -> vision.PoseLandmarker:
     return vision.PoseLandmarker.create_from_options(options)
 
 
-def _append_result(buffers: _FrameBuffers, result, width_px: int, height_px: int) -> None:
-    if not result.pose_landmarks:
-        buffers.detected.append(False)
-        buffers.image_xyz_px.append(np.full((N_KEYPOINTS, 3), np.nan, np.float32))
-        buffers.visibility.append(np.full(N_KEYPOINTS, np.nan, np.float32))
-        buffers.world_xyz_m.append(np.full((N_KEYPOINTS, 3), np.nan, np.float32))
-        return
-    image = np.array([(p.x, p.y, p.z, p.visibility) for p in result.pose_landmarks[0]], np.float32)
-    world = np.array([(p.x, p.y, p.z) for p in result.pose_world_landmarks[0]], np.float32)
-    # Normalised x, y are fractions of width and height; z is on the same scale as x.
-    buffers.detected.append(True)
-    buffers.image_xyz_px.append(image[:, :3] * np.array([width_px, height_px, width_px], np.float32))
-    buffers.visibility.append(image[:, 3])
-    buffers.world_xyz_m.append(world)
-
-
 def _run_landmarker(video_path: Path, info: VideoInfo, config: PoseConfig, progress) -> _FrameBuffers:
     """Stream the video through the landmarker. MediaPipe's native log lines come at model creation and
     whenever its tracker first runs a graph branch (any frame), so fd 2 stays silenced for the whole run;
     a progress display must write to its own duplicate of stderr (the CLI does)."""
-    buffers = _FrameBuffers.empty()
+    buffers = _FrameBuffers(config.max_people)
     last_ms = -1
     with silenced_native_stderr():
         landmarker = _create_landmarker(config)
@@ -109,8 +114,7 @@ def _run_landmarker(video_path: Path, info: VideoInfo, config: PoseConfig, progr
                 last_ms = timestamp_ms
                 image = mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb)
                 result = landmarker.detect_for_video(image, timestamp_ms)
-                buffers.t_s.append(frame.t_s)
-                _append_result(buffers, result, rgb.shape[1], rgb.shape[0])
+                buffers.append(frame.t_s, result, rgb.shape[1], rgb.shape[0])
                 if progress is not None:
                     progress(frame.index + 1, info.frame_count)
         finally:
@@ -131,31 +135,30 @@ def pose_provenance(config: PoseConfig) -> dict:
     }
 
 
-def estimate_pose(
+def estimate_poses(
     video_path: str | os.PathLike,
     config: PoseConfig | None = None,
     progress: ProgressCallback | None = None,
     extra_provenance: dict | None = None,
-) -> LandmarkTrack:
-    """Run BlazePose on every frame of ``video_path`` and return the landmark track.
+) -> PoseCandidates:
+    """Run BlazePose on every frame of ``video_path``: everybody found, per frame (up to ``max_people``).
 
-    Frames are streamed (memory does not grow with video length beyond ~1 KB of landmarks per frame).
-    Raises ``VideoInputError`` for unreadable videos. A video in which nobody is detected still gives a
-    track (all ``detected`` False): deciding what that means is the caller's job.
+    Frames are streamed (memory does not grow with video length beyond ~2 KB of landmarks per frame and
+    person). Raises ``VideoInputError`` for unreadable videos. A video in which nobody is detected still
+    gives candidates (none present): deciding what that means is the caller's job.
     """
     config = config or PoseConfig()
     video_path = Path(video_path)
     info = probe_video(video_path)
     buffers = _run_landmarker(video_path, info, config, progress)
-    n = len(buffers.t_s)
-    log.info("pose: %d frames, %d with a person", n, sum(buffers.detected))
-    return LandmarkTrack(
+    n, p = len(buffers.t_s), config.max_people
+    log.info("pose: %d frames, %d with a person", n, int(np.any(buffers.present, axis=1).sum()) if n else 0)
+    return PoseCandidates(
         t_s=np.asarray(buffers.t_s, np.float64),
-        frame_index=np.arange(n, dtype=np.int64),
-        detected=np.asarray(buffers.detected, bool),
-        image_xyz_px=np.asarray(buffers.image_xyz_px, np.float32).reshape(n, N_KEYPOINTS, 3),
-        visibility=np.asarray(buffers.visibility, np.float32).reshape(n, N_KEYPOINTS),
-        world_xyz_m=np.asarray(buffers.world_xyz_m, np.float32).reshape(n, N_KEYPOINTS, 3),
+        present=np.asarray(buffers.present, bool).reshape(n, p),
+        image_xyz_px=np.asarray(buffers.image_xyz_px, np.float32).reshape(n, p, N_KEYPOINTS, 3),
+        visibility=np.asarray(buffers.visibility, np.float32).reshape(n, p, N_KEYPOINTS),
+        world_xyz_m=np.asarray(buffers.world_xyz_m, np.float32).reshape(n, p, N_KEYPOINTS, 3),
         video=info,
         provenance={**pose_provenance(config), **(extra_provenance or {})},
     )

@@ -1,0 +1,1 @@
+"""Motion-capture readers and virtual-camera projection: ground truth for validating kneechain."""

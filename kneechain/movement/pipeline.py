@@ -1,0 +1,126 @@
+"""Movement understanding, end to end: from the subject's raw landmark track to the view, the task, the
+reps / stances / gait events, and a verdict on whether the clip supports measurements.
+
+Order: left/right swap repair (on raw landmarks) -> filtering -> view -> task -> segmentation -> verdict.
+The user may give the task and/or the view (CLI ``--task`` / ``--view``); the result records whether each
+was detected or given.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from kneechain.movement.gait import build_strides, detect_gait_events
+from kneechain.movement.single_leg import SingleLegSegments, segment_single_leg_stances
+from kneechain.movement.squat import segment_squat_reps
+from kneechain.movement.task import TASKS, TaskEstimate, classify_task
+from kneechain.movement.usability import Verdict, judge_usability
+from kneechain.movement.view import VIEWS, ViewEstimate, classify_view
+from kneechain.signal.filtering import FilterConfig, FilteredTrack, filter_track
+from kneechain.signal.swaps import SwapRepair, repair_left_right_swaps
+from kneechain.track import LandmarkTrack
+
+_FACINGS_OF_VIEW = {
+    "front": ("camera", "away"),
+    "back": ("away", "camera"),
+    "side": ("image_left", "image_right"),
+    "oblique": ("image_left", "image_right"),
+}
+
+
+@dataclass(frozen=True)
+class MovementOptions:
+    """``task``/``view`` given by the user (None = detect)."""
+
+    task: str | None = None
+    view: str | None = None
+    filter: FilterConfig = field(default_factory=FilterConfig)
+
+    def __post_init__(self) -> None:
+        if self.task is not None and self.task not in TASKS[:-1]:
+            raise ValueError(f"unknown task {self.task!r}; choose one of {', '.join(TASKS[:-1])}")
+        if self.view is not None and self.view not in VIEWS:
+            raise ValueError(f"unknown view {self.view!r}; choose one of {', '.join(VIEWS)}")
+
+
+@dataclass(frozen=True, eq=False)
+class MovementAnalysis:
+    """Everything known about the movement in one clip. Tables are None when they do not apply."""
+
+    swaps: SwapRepair
+    filtered: FilteredTrack
+    view: ViewEstimate
+    view_given: bool
+    task: TaskEstimate
+    task_given: bool
+    reps: pd.DataFrame | None
+    single_leg: SingleLegSegments | None
+    gait_events: pd.DataFrame | None
+    strides: pd.DataFrame | None
+    verdict: Verdict
+
+    @property
+    def track(self) -> LandmarkTrack:
+        """The repaired and filtered track that metrics should use."""
+        return self.filtered.track
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The result tables that exist for this clip, by file stem (one row per rep/stance/event/...)."""
+        tables = {"keypoint_quality": self.filtered.keypoint_report}
+        if self.reps is not None:
+            tables["reps"] = self.reps
+        if self.single_leg is not None:
+            tables["stances"] = self.single_leg.stances
+        if self.gait_events is not None:
+            tables["gait_events"] = self.gait_events
+            tables["strides"] = self.strides
+            if "passes" in self.gait_events.attrs:
+                tables["walking_passes"] = self.gait_events.attrs["passes"]
+        return tables
+
+
+def _resolve_view(track: LandmarkTrack, given: str | None) -> ViewEstimate:
+    detected = classify_view(track)
+    if given is None:
+        return detected
+    facings = _FACINGS_OF_VIEW[given]
+    facing = detected.facing if detected.facing in facings else facings[0]
+    evidence = {**detected.evidence, "detected_view_confidence": detected.confidence}
+    return ViewEstimate(view=given, confidence=1.0, facing=facing, evidence=evidence)
+
+
+def _resolve_task(track: LandmarkTrack, view: ViewEstimate, given: str | None) -> TaskEstimate:
+    if given is None:
+        return classify_task(track, view)
+    stance_leg = None
+    if given == "single_leg_stand":
+        stances = segment_single_leg_stances(track).stances
+        if len(stances):
+            stance_leg = str(stances.groupby("leg")["duration_s"].sum().idxmax())
+    return TaskEstimate(task=given, confidence=1.0, reason="given by the user", stance_leg=stance_leg)
+
+
+def understand_movement(raw_track: LandmarkTrack, options: MovementOptions | None = None) -> MovementAnalysis:
+    """Repair, filter, classify and segment the subject's track (see the module docstring)."""
+    options = options or MovementOptions()
+    swaps = repair_left_right_swaps(raw_track)
+    filtered = filter_track(swaps.track, options.filter)
+    track = filtered.track
+    view = _resolve_view(track, options.view)
+    task = _resolve_task(track, view, options.task)
+    reps = segment_squat_reps(track) if task.task == "squat" else None
+    single_leg = segment_single_leg_stances(track) if task.task == "single_leg_stand" else None
+    events = strides = None
+    if task.task == "walk":
+        events = detect_gait_events(track, view)
+        strides = build_strides(events)
+    verdict = judge_usability(
+        track, task.task, task.reason, reps, single_leg.stances if single_leg else None, strides
+    )
+    return MovementAnalysis(
+        swaps=swaps, filtered=filtered, view=view, view_given=options.view is not None, task=task,
+        task_given=options.task is not None, reps=reps, single_leg=single_leg, gait_events=events,
+        strides=strides, verdict=verdict,
+    )  # fmt: skip

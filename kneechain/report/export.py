@@ -1,0 +1,69 @@
+"""Saving analysis results as files a person or a spreadsheet can read: JSON and one CSV per table.
+
+Everything here renders results that were computed elsewhere; nothing is recomputed. NaN becomes ``null``
+in JSON and an empty cell in CSV.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from kneechain.io_atomic import atomic_output_path
+from kneechain.movement.pipeline import MovementAnalysis
+
+MOVEMENT_SCHEMA_VERSION = 1
+
+
+def to_jsonable(value: object) -> object:
+    """Plain JSON types: numpy scalars to Python, NaN/inf to None, tuples to lists, recursively."""
+    if isinstance(value, dict):
+        return {str(key): to_jsonable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple | np.ndarray):
+        return [to_jsonable(item) for item in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def table_records(table: pd.DataFrame) -> list[dict]:
+    """A table as a list of row dicts with JSON-ready values."""
+    return [to_jsonable(row) for row in table.to_dict(orient="records")]
+
+
+def movement_summary(analysis: MovementAnalysis) -> dict:
+    """The movement part of the results as a JSON-ready dict (schema ``MOVEMENT_SCHEMA_VERSION``)."""
+    stances = analysis.single_leg
+    return to_jsonable({
+        "schema_version": MOVEMENT_SCHEMA_VERSION,
+        "view": {**asdict(analysis.view), "source": "given" if analysis.view_given else "detected"},
+        "task": {**asdict(analysis.task), "source": "given" if analysis.task_given else "detected"},
+        "verdict": asdict(analysis.verdict),
+        "signal": {
+            "left_right_swaps_repaired_frames": analysis.swaps.n_repaired,
+            "filter": asdict(analysis.filtered.config),
+            "notes": list(analysis.filtered.notes),
+        },
+        "reps": table_records(analysis.reps) if analysis.reps is not None else None,
+        "stances": table_records(stances.stances) if stances is not None else None,
+        "baseline_s": list(stances.baseline) if stances is not None and stances.baseline else None,
+        "gait_events": table_records(analysis.gait_events) if analysis.gait_events is not None else None,
+        "strides": table_records(analysis.strides) if analysis.strides is not None else None,
+    })  # fmt: skip
+
+
+def write_tables(tables: dict[str, pd.DataFrame], folder: Path) -> list[Path]:
+    """Write each table as ``<name>.csv`` in ``folder`` (atomically); return the paths."""
+    paths = []
+    for name, table in tables.items():
+        path = folder / f"{name}.csv"
+        with atomic_output_path(path) as temporary:
+            table.to_csv(temporary, index=False, float_format="%.6g")
+        paths.append(path)
+    return paths

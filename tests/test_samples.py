@@ -1,0 +1,115 @@
+"""MediaPipe and kneechain on the bundled rendered sample videos, against their programmed ground truth
+(sample_videos/<clip>_truth.csv and _truth.json)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from kneechain.movement.gait import match_events
+from kneechain.movement.pipeline import understand_movement
+from tests.conftest import SAMPLE_DIR
+
+pytestmark = pytest.mark.slow
+CLIPS = ("squat_front", "single_leg_stand_front", "walk_side")
+LEG_JOINTS = ("hip", "knee", "ankle")
+
+
+def truth_document(clip: str) -> dict:
+    return json.loads((SAMPLE_DIR / f"{clip}_truth.json").read_text())
+
+
+def truth_points(clip: str) -> pd.DataFrame:
+    """The truth CSV as a table indexed by (frame, joint) with x_px, y_px."""
+    table = pd.read_csv(SAMPLE_DIR / f"{clip}_truth.csv")
+    return table.set_index(["frame", "joint"])[["x_px", "y_px"]]
+
+
+def truth_leg_length_px(points: pd.DataFrame) -> float:
+    """Median over frames of thigh + shank length (hip-knee-ankle) in the image, both sides averaged."""
+    lengths = []
+    for side in ("left", "right"):
+        xy = {j: points.xs(f"{side}_{j}", level="joint").to_numpy() for j in LEG_JOINTS}
+        thigh = np.linalg.norm(xy["hip"] - xy["knee"], axis=1)
+        lengths.append(thigh + np.linalg.norm(xy["knee"] - xy["ankle"], axis=1))
+    return float(np.median(np.concatenate(lengths)))
+
+
+@pytest.mark.parametrize("clip", CLIPS)
+def test_person_detected_in_at_least_95_percent_of_frames(sample_tracks, clip):
+    track = sample_tracks[clip]
+    assert track.n_frames == truth_document(clip)["n_frames"]
+    assert track.detection_rate >= 0.95
+
+
+@pytest.mark.parametrize("clip", CLIPS)
+def test_leg_landmarks_within_5_percent_of_leg_length(sample_tracks, clip):
+    """Mean 2D distance between MediaPipe's hips/knees/ankles and the rendered joint centres."""
+    track, points = sample_tracks[clip], truth_points(clip)
+    leg_px = truth_leg_length_px(points)
+    errors = []
+    for side in ("left", "right"):
+        for joint in LEG_JOINTS:
+            truth = points.xs(f"{side}_{joint}", level="joint").to_numpy()
+            found = track.xy_px(f"{side}_{joint}")
+            seen = track.detected & np.isfinite(found[:, 0])
+            errors.append(np.linalg.norm(found[seen] - truth[seen], axis=1))
+    mean_error_pct = 100 * float(np.mean(np.concatenate(errors))) / leg_px
+    assert mean_error_pct < 5.0
+
+
+@pytest.fixture(scope="module")
+def analyses(sample_tracks):
+    return {clip: understand_movement(track) for clip, track in sample_tracks.items()}
+
+
+@pytest.mark.parametrize("clip", CLIPS)
+def test_task_and_view_are_recognised(analyses, clip):
+    truth = truth_document(clip)["task"]
+    analysis = analyses[clip]
+    assert (analysis.task.task, analysis.view.view) == (truth["task"], truth["view"])
+    assert analysis.verdict.usable, analysis.verdict.problems
+
+
+def test_squat_reps_exact_and_bottoms_within_2_frames(analyses):
+    document = truth_document("squat_front")
+    reps = analyses["squat_front"].reps
+    truth_bottoms = np.array([rep["bottom_s"] for rep in document["task"]["reps"]])
+    assert len(reps) == len(truth_bottoms) == 3
+    error_frames = np.abs(reps["bottom_s"].to_numpy() - truth_bottoms) * document["fps"]
+    assert np.all(error_frames <= 2.0), error_frames
+
+
+def test_single_leg_stance_leg_and_period(analyses):
+    truth = truth_document("single_leg_stand_front")["task"]
+    analysis = analyses["single_leg_stand_front"]
+    assert analysis.task.stance_leg == truth["stance_leg"] == "left"
+    stances = analysis.single_leg.stances
+    longest = stances.loc[stances["duration_s"].idxmax()]
+    assert longest["leg"] == "left"
+    # The foot leaves the floor gradually (weight shift, then lift): allow a quarter second at each end.
+    assert longest["start_s"] == pytest.approx(truth["stance_start_s"], abs=0.25)
+    assert longest["end_s"] == pytest.approx(truth["stance_end_s"], abs=0.25)
+    baseline = analysis.single_leg.baseline
+    assert baseline is not None
+    assert baseline[0] < truth["baseline_s"][1] and baseline[1] > truth["baseline_s"][0]  # they overlap
+
+
+def test_gait_events_within_2_frames_of_truth(analyses):
+    document = truth_document("walk_side")
+    truth, fps = document["task"], document["fps"]
+    reference = pd.DataFrame(
+        [{"foot": foot, "event": event, "t_s": t}
+         for event, key in (("heel_strike", "heel_strike_s"), ("toe_off", "toe_off_s"))
+         for foot, times in truth[key].items() for t in times]
+    )  # fmt: skip
+    events = analyses["walk_side"].gait_events
+    matched = match_events(events, reference)
+    inside = matched["reference_s"].between(events["t_s"].min() - 0.05, events["t_s"].max() + 0.05)
+    errors_frames = matched.loc[inside, "error_s"].to_numpy() * fps
+    assert inside.sum() >= 8  # most of the 11 programmed events fall where a stride can be seen
+    assert np.all(np.abs(errors_frames) <= 2.0), matched
+    assert len(analyses["walk_side"].strides) >= 2
