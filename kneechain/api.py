@@ -13,6 +13,8 @@ Outputs in the analysis folder (each written atomically):
   README).
 - ``movement.json`` and CSV tables (``reps.csv``, ``stances.csv``, ``gait_events.csv``, ``strides.csv``,
   ``walking_passes.csv``, ``keypoint_quality.csv``): view, task, segmentation and the usability verdict.
+- ``metrics.json`` (metric families, quality, findings), ``metrics_*.csv`` tables and ``config.json``
+  (the effective thresholds, with their sources).
 """
 
 from __future__ import annotations
@@ -20,20 +22,30 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
 from kneechain import __version__
 from kneechain.candidates import PoseCandidates, load_candidates
+from kneechain.config import config_hash, effective_config_dict, load_config
 from kneechain.errors import NoPersonError, TrackFormatError
+from kneechain.findings import Findings, derive_findings
 from kneechain.io_atomic import prepare_output_dir, write_json_atomically
-from kneechain.metrics.quality import list_quality_warnings, summarize_track_quality
+from kneechain.metrics.compute import SubjectInfo, compute_metrics
+from kneechain.metrics.quality import compute_frame_timing, list_quality_warnings, summarize_track_quality
+from kneechain.metrics.summary import MetricSet
 from kneechain.movement.pipeline import MovementAnalysis, MovementOptions, understand_movement
 from kneechain.movement.subject import SubjectSelection, select_subject
 from kneechain.pose import PoseConfig, estimate_poses, pose_provenance
 from kneechain.pose.estimator import ProgressCallback
-from kneechain.report.export import movement_summary, to_jsonable, write_tables
+from kneechain.report.export import (
+    metric_tables,
+    metrics_document,
+    movement_summary,
+    to_jsonable,
+    write_tables,
+)
 from kneechain.track import LandmarkTrack
 from kneechain.video import hash_file_sha256, probe_video
 
@@ -44,6 +56,8 @@ POSES_FILE = "poses.parquet"
 TRACK_FILE = "track.parquet"
 SUMMARY_FILE = "summary.json"
 MOVEMENT_FILE = "movement.json"
+METRICS_FILE = "metrics.json"
+CONFIG_FILE = "config.json"
 TABLE_NAMES = ("keypoint_quality", "reps", "stances", "gait_events", "strides", "walking_passes")
 
 
@@ -53,6 +67,9 @@ class AnalysisOptions:
 
     pose: PoseConfig = field(default_factory=PoseConfig)
     movement: MovementOptions = field(default_factory=MovementOptions)
+    subject: SubjectInfo = field(default_factory=SubjectInfo)
+    side_of_pain: str | None = None  # "left" / "right" / "both": the painful side leads the findings
+    config_path: Path | None = None  # a clinic's threshold overrides (TOML), merged over the defaults
     reuse_poses: bool = True  # reuse OUTDIR/poses.parquet when the video and pose settings are unchanged
 
 
@@ -61,6 +78,8 @@ class AnalysisResult:
     output_dir: Path
     track: LandmarkTrack
     movement: MovementAnalysis
+    metrics: dict[str, MetricSet]
+    findings: Findings
     summary: dict
     poses_reused: bool
 
@@ -162,6 +181,7 @@ def analyze_video(
     """
     video_path = Path(video_path)
     options = options or AnalysisOptions()
+    config = load_config(options.config_path)  # a bad clinic config fails before any work
     output_dir = Path(output_dir) if output_dir is not None else default_output_dir(video_path)
     probe_video(video_path)  # fail on a bad video before creating anything
     created = not output_dir.exists()
@@ -171,23 +191,50 @@ def analyze_video(
         selection = select_subject(poses)
         _raise_if_nobody(selection.track, video_path)
         movement = understand_movement(selection.track, options.movement)
+        metrics = compute_metrics(movement, options.subject)
+        findings = derive_findings(
+            metrics, _movement_info(movement), config, options.subject.sex, options.side_of_pain
+        )
         summary = build_summary(selection, movement, reused)
+        summary["overall_call"] = findings.overall.call
         _write_results(output_dir, poses if not reused else None, selection.track, movement, summary)
+        subject = {**asdict(options.subject), "side_of_pain": options.side_of_pain}
+        write_json_atomically(
+            output_dir / METRICS_FILE, metrics_document(metrics, findings, subject, config_hash(config))
+        )
+        write_json_atomically(output_dir / CONFIG_FILE, to_jsonable(effective_config_dict(config)))
+        _write_tables(output_dir, {**movement.tables(), **metric_tables(metrics)})
     except BaseException:
         if created:
             with contextlib.suppress(OSError):
                 output_dir.rmdir()  # only succeeds when nothing was written
         raise
-    return AnalysisResult(output_dir, selection.track, movement, summary, poses_reused=reused)
+    return AnalysisResult(output_dir, selection.track, movement, metrics, findings, summary, reused)
+
+
+def _movement_info(movement: MovementAnalysis) -> dict:
+    timing = compute_frame_timing(movement.track.t_s)
+    return {
+        "task": movement.task.task,
+        "view": movement.view.view,
+        "view_confidence": movement.view.confidence,
+        "fps": timing["effective_fps"],
+    }
 
 
 def _write_results(output_dir: Path, new_poses, track, movement: MovementAnalysis, summary: dict) -> None:
     if new_poses is not None:
         new_poses.save(output_dir / POSES_FILE)
     track.save(output_dir / TRACK_FILE)
-    tables = movement.tables()
-    write_tables(tables, output_dir)
-    for stale in set(TABLE_NAMES) - set(tables):  # left by an earlier analysis of another task
-        (output_dir / f"{stale}.csv").unlink(missing_ok=True)
     write_json_atomically(output_dir / MOVEMENT_FILE, movement_summary(movement))
     write_json_atomically(output_dir / SUMMARY_FILE, to_jsonable(summary))
+
+
+def _write_tables(output_dir: Path, tables: dict) -> None:
+    """Write this analysis's CSV tables and remove those an earlier analysis (of another task) left."""
+    write_tables(tables, output_dir)
+    ours = {f"{name}.csv" for name in (*TABLE_NAMES, *tables)} | {
+        p.name for p in output_dir.glob("metrics_*.csv")
+    }
+    for stale in ours - {f"{name}.csv" for name in tables}:
+        (output_dir / stale).unlink(missing_ok=True)

@@ -31,6 +31,17 @@ class Task(str, Enum):
     walk = "walk"
 
 
+class Sex(str, Enum):
+    female = "female"
+    male = "male"
+
+
+class PainSide(str, Enum):
+    left = "left"
+    right = "right"
+    both = "both"
+
+
 class View(str, Enum):
     front = "front"
     back = "back"
@@ -136,6 +147,20 @@ def analyze(
         View | None,
         typer.Option("--view", help="Where the camera is [default: detected].", show_default=False),
     ] = None,
+    height_cm: Annotated[
+        float | None,
+        typer.Option("--height-cm", min=50, max=250, help="Patient's standing height: distances also in cm."),
+    ] = None,
+    sex: Annotated[
+        Sex | None,
+        typer.Option("--sex", help="Selects sex-specific normal ranges [default: the wider range]."),
+    ] = None,
+    side_of_pain: Annotated[
+        PainSide | None, typer.Option("--side-of-pain", help="The painful knee: its findings lead.")
+    ] = None,
+    config: Annotated[
+        Path | None, typer.Option("--config", help="A clinic's TOML file overriding default thresholds.")
+    ] = None,
     no_cache: Annotated[
         bool, typer.Option("--no-cache", help="Run pose estimation again even if saved poses match.")
     ] = False,
@@ -144,6 +169,7 @@ def analyze(
     """Analyse one video: who, what task, which view, reps / stances / gait events, and whether the clip
     supports measurements."""
     from kneechain.api import AnalysisOptions, analyze_video
+    from kneechain.metrics.compute import SubjectInfo
     from kneechain.movement.pipeline import MovementOptions
 
     console = _stderr_console()
@@ -155,7 +181,13 @@ def analyze(
             progress.update(bar, completed=done, total=max(expected, done))
 
         movement = MovementOptions(task=task.value if task else None, view=view.value if view else None)
-        options = AnalysisOptions(movement=movement, reuse_poses=not no_cache)
+        options = AnalysisOptions(
+            movement=movement,
+            subject=SubjectInfo(height_cm=height_cm, sex=sex.value if sex else None),
+            side_of_pain=side_of_pain.value if side_of_pain else None,
+            config_path=config,
+            reuse_poses=not no_cache,
+        )
         result = analyze_video(video, output, options, progress=on_frame)
     _print_analysis(video, result)
     if not result.movement.verdict.usable:
@@ -178,6 +210,8 @@ def _print_analysis(video: Path, result) -> None:
     for name, table in movement.tables().items():
         if name != "keypoint_quality":
             typer.echo(f"{name.replace('_', ' ')}: {len(table)}")
+    if movement.verdict.usable:
+        typer.echo(result.findings.overall.statement)
     typer.echo(f"results in {result.output_dir}")
     for warning in result.summary["warnings"]:
         typer.echo(f"warning: {warning}", err=True)

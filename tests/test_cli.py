@@ -66,9 +66,13 @@ def analysed(tmp_path_factory, sample_squat):
 
 def test_analyze_writes_track_summary_and_movement(analysed, sample_squat):
     out, result = analysed
-    expected = ["keypoint_quality.csv", "movement.json", "poses.parquet", "reps.csv", "summary.json",
-                "track.parquet"]  # fmt: skip
-    assert sorted(p.name for p in out.iterdir()) == expected
+    expected = {
+        *("config.json", "metrics.json", "movement.json", "summary.json", "poses.parquet", "track.parquet"),
+        *("keypoint_quality.csv", "reps.csv", "metrics_summary.csv", "metrics_knee_valgus_valgus.csv"),
+        "metrics_knee_forward_travel_reps.csv",
+    }
+    assert expected <= {p.name for p in out.iterdir()}
+    assert not list(out.glob(".*"))  # no temporary files left
     summary = json.loads((out / "summary.json").read_text())
     n_frames = summary["video"]["frame_count"]
     assert summary["video"]["file_name"] == sample_squat.name
@@ -133,3 +137,49 @@ def test_no_cache_runs_pose_again(short_person_clip, tmp_path):
     assert result.exit_code == EXIT_UNUSABLE  # one second of standing: too short to measure
     assert "reused" not in result.stdout
     assert "Too short" in result.stderr
+
+
+def test_metrics_json_findings_and_csv_agree(analysed):
+    out, result = analysed
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert set(metrics["families"]) == {"knee_valgus", "knee_forward_travel"}
+    valgus = metrics["families"]["knee_valgus"]
+    assert valgus["quality"]["fppa"]["measured"] is True
+    summary = pd.read_csv(out / "metrics_summary.csv")
+    left = summary[(summary["metric"] == "fppa_deg") & (summary["side"] == "left")]["mean"].item()
+    from_json = [r["mean"] for r in valgus["summary"] if r["metric"] == "fppa_deg" and r["side"] == "left"]
+    assert left == pytest.approx(from_json[0], abs=1e-4)
+    overall = metrics["findings"]["overall"]
+    assert overall["call"] in ("hip-driven", "foot-driven", "mixed", "no clear pattern", "not enough data")
+    assert overall["statement"] in result.stdout
+    config = json.loads((out / "config.json").read_text())
+    assert config["hash"] == metrics["config_hash"]
+
+
+def test_a_clinic_config_with_an_unknown_key_fails_before_any_work(tmp_path, sample_squat):
+    clinic = tmp_path / "clinic.toml"
+    clinic.write_text("[valgus.fppa_uper_deg]\nfemale = 12.0\n")
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["analyze", str(sample_squat), "-o", str(out), "--config", str(clinic)])
+    assert result.exit_code == EXIT_USAGE
+    assert "fppa_uper_deg" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert not out.exists()
+
+
+def test_a_clinic_config_and_patient_details_are_saved(analysed, sample_squat, tmp_path):
+    out, _ = analysed
+    copy = tmp_path / "out"
+    shutil.copytree(out, copy)
+    clinic = tmp_path / "clinic.toml"
+    clinic.write_text('[valgus.fppa_upper_deg]\nfemale = 11.0\nsource = "our clinic"\n')
+    arguments = ["--config", str(clinic), "--sex", "female", "--height-cm", "168", "--side-of-pain", "left"]
+    result = runner.invoke(app, ["analyze", str(sample_squat), "-o", str(copy), *arguments])
+    assert result.exit_code == 0, result.output
+    config = json.loads((copy / "config.json").read_text())
+    metrics = json.loads((copy / "metrics.json").read_text())
+    before = json.loads((out / "metrics.json").read_text())
+    assert metrics["config_hash"] != before["config_hash"]
+    assert "valgus.fppa_upper_deg" in json.dumps(config["overridden"])
+    assert metrics["subject"] == {"height_cm": 168.0, "sex": "female", "side_of_pain": "left"}
+    travel = pd.read_csv(copy / "metrics_knee_forward_travel_reps.csv")
+    assert "knee_travel_cm" in travel.columns

@@ -14,7 +14,7 @@ from kneechain.movement.pipeline import understand_movement
 from tests.conftest import SAMPLE_DIR
 
 pytestmark = pytest.mark.slow
-CLIPS = ("squat_front", "single_leg_stand_front", "walk_side")
+CLIPS = ("squat_front", "single_leg_stand_front", "walk_side", "squat_side")
 LEG_JOINTS = ("hip", "knee", "ankle")
 
 

@@ -13,10 +13,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from kneechain.findings import Findings
 from kneechain.io_atomic import atomic_output_path
+from kneechain.metrics.summary import MetricSet
 from kneechain.movement.pipeline import MovementAnalysis
 
 MOVEMENT_SCHEMA_VERSION = 1
+METRICS_SCHEMA_VERSION = 1
 
 
 def to_jsonable(value: object) -> object:
@@ -67,3 +70,41 @@ def write_tables(tables: dict[str, pd.DataFrame], folder: Path) -> list[Path]:
             table.to_csv(temporary, index=False, float_format="%.6g")
         paths.append(path)
     return paths
+
+
+def metric_family_dict(metric_set: MetricSet) -> dict:
+    """One metric family as JSON-ready data: summary rows, quality per metric, notes, item rows."""
+    return to_jsonable({
+        "summary": table_records(metric_set.summary),
+        "quality": {name: asdict(quality) for name, quality in metric_set.quality.items()},
+        "notes": list(metric_set.notes),
+        "items": {name: table_records(table) for name, table in metric_set.items.items()},
+    })  # fmt: skip
+
+
+def metrics_document(
+    metrics: dict[str, MetricSet], findings: Findings, subject: dict, config_hash: str
+) -> dict:
+    """The content of ``metrics.json`` (schema ``METRICS_SCHEMA_VERSION``)."""
+    return to_jsonable({
+        "schema_version": METRICS_SCHEMA_VERSION,
+        "subject": subject,
+        "config_hash": config_hash,
+        "families": {family: metric_family_dict(metric_set) for family, metric_set in metrics.items()},
+        "findings": findings.to_dict(),
+    })  # fmt: skip
+
+
+def metric_tables(metrics: dict[str, MetricSet]) -> dict[str, pd.DataFrame]:
+    """CSV-ready tables: ``metrics_summary`` (all families, long format) and one per family and item kind
+    (``metrics_<family>_<items>``, one row per rep / stance / stride and side)."""
+    summaries = [
+        metric_set.summary.assign(family=family)
+        for family, metric_set in metrics.items()
+        if not metric_set.summary.empty
+    ]
+    tables = {"metrics_summary": pd.concat(summaries, ignore_index=True) if summaries else pd.DataFrame()}
+    for family, metric_set in metrics.items():
+        for name, table in metric_set.items.items():
+            tables[f"metrics_{family}_{name}"] = table
+    return tables

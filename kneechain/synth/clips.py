@@ -1,9 +1,11 @@
-"""The three bundled sample clips: camera, room, lighting and motion of each, and writing video + truth.
+"""The bundled sample clips: camera, room, lighting and motion of each, and writing video + truth.
 
 ``squat_front``: front view, portrait 720x1280, three squats with programmed valgus 0/0, 8/8, 15/10 deg
 (left/right). ``single_leg_stand_front``: front view, portrait 720x1280, stance on the left leg with a 6 deg
 contralateral pelvic drop. ``walk_side``: side view, landscape 1280x720, the subject's right side towards the
-camera, walking left to right, left step 15 % longer than the right. All 30 fps.
+camera, walking left to right, left step 15 % longer than the right. ``squat_side``: side view, landscape
+1280x720, three squats facing the image left with programmed knee travel -3, +5, +12 cm ahead of the toe tip
+(heel rise 4 cm in rep 3), see :mod:`kneechain.synth.squat_side`. All 30 fps.
 """
 
 from __future__ import annotations
@@ -22,10 +24,11 @@ from kneechain.synth.render import Lighting, Room, SceneCache, render_frame, uni
 from kneechain.synth.single_leg import SingleLegMotion
 from kneechain.synth.skeleton import BodyDims, Pose, compute_pose
 from kneechain.synth.squat import SquatSpec, solve_knee_rotations
+from kneechain.synth.squat_side import SQUAT_SIDE_LIGHT, SQUAT_SIDE_ROOM, solve_shank_tilts, squat_side_camera
 from kneechain.synth.truth import write_truth
 from kneechain.synth.walk import WalkMotion
 
-CLIP_NAMES: tuple[str, ...] = ("squat_front", "single_leg_stand_front", "walk_side")
+CLIP_NAMES: tuple[str, ...] = ("squat_front", "single_leg_stand_front", "walk_side", "squat_side")
 FPS = 30
 
 
@@ -89,6 +92,9 @@ def build_clip(name: str, dims: BodyDims | None = None, scale: float = 1.0) -> C
     if name == "walk_side":
         camera = side_camera(*_scaled((1280, 720), scale))
         return Clip(name, camera, SIDE_ROOM, SIDE_LIGHT, WalkMotion(dims), dims)
+    if name == "squat_side":
+        camera = squat_side_camera(*_scaled((1280, 720), scale))
+        return Clip(name, camera, SQUAT_SIDE_ROOM, SQUAT_SIDE_LIGHT, solve_shank_tilts(dims), dims)
     raise ValueError(f"unknown clip {name!r}; known: {', '.join(CLIP_NAMES)}")
 
 

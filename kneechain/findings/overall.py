@@ -1,0 +1,112 @@
+"""The overall call for a clip from the per-side findings, its strongest evidence and what to examine next.
+
+Call: the painful side's pattern when ``side_of_pain`` is given and that side has a hip/foot/mixed pattern;
+otherwise "hip-driven" or "foot-driven" when every side with a pattern agrees, "mixed" when they differ or a
+side is mixed, "no clear pattern" when usable measures show no sign, and "not enough data" otherwise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from kneechain.findings.model import DISCLAIMER, Evidence, Finding, Overall
+from kneechain.findings.text import describe_evidence
+
+CALLED = ("hip-driven", "foot-driven", "mixed")
+HIP_STEPS = (
+    "Hip abductor and lateral rotator strength (e.g. side-lying hip abduction, hand-held dynamometry).",
+    "Pelvic drop and trunk lean by eye in single-leg stance and a single-leg squat (Trendelenburg sign): "
+    "video landmarks under-read pelvic drop.",
+)
+FOOT_STEPS = (
+    "Ankle dorsiflexion range with the weight-bearing lunge test (under about 9-10 cm or 35° is usually "
+    "called restricted; unverified cut-off).",
+    "Big-toe (first MTP) extension: about 60-65° is needed for a normal push-off.",
+    "Foot posture and pronation in stance (e.g. Foot Posture Index, navicular drop).",
+    "Repeat the squat with the heels raised on a board: valgus that disappears points to ankle mobility.",
+)
+NONE_STEPS = (
+    "If symptoms persist, film the tasks not yet analysed (front-view squat and single-leg stands, "
+    "side-view squat, walk) and test hip abductor strength and ankle dorsiflexion clinically.",
+)
+MORE_DATA_STEPS = (
+    "Film a front-view squat (5 slow reps) and single-leg stands on each leg (front view) for knee valgus, "
+    "its thigh/shank split and pelvic drop, and a side-view squat for heel rise and shank angle; keep the "
+    "whole body in view at 30 frames/s or more.",
+)
+
+
+def _call(findings: Sequence[Finding], side_of_pain: str | None) -> tuple[str, float]:
+    called = [f for f in findings if f.pattern in CALLED]
+    painful = [f for f in called if f.side == side_of_pain]
+    if painful:
+        return painful[0].pattern, painful[0].confidence
+    if called:
+        patterns = {f.pattern for f in called}
+        if len(patterns) == 1:
+            return called[0].pattern, max(f.confidence for f in called)
+        if "mixed" in patterns:
+            return "mixed", max(f.confidence for f in called if f.pattern == "mixed")
+        return "mixed", min(f.confidence for f in called)
+    normal = [f for f in findings if f.pattern == "none"]
+    if normal:
+        return "no clear pattern", max(f.confidence for f in normal)
+    return "not enough data", 0.0
+
+
+def _next_steps(call: str, findings: Sequence[Finding]) -> tuple[str, ...]:
+    steps = {
+        "hip-driven": HIP_STEPS,
+        "foot-driven": FOOT_STEPS,
+        "mixed": HIP_STEPS + FOOT_STEPS,
+        "no clear pattern": NONE_STEPS,
+    }.get(call, MORE_DATA_STEPS)
+    pelvis_unassessed = any("pelvic drop" in reason for f in findings for reason in f.limitations)
+    if pelvis_unassessed and HIP_STEPS[1] not in steps:
+        steps = (*steps, HIP_STEPS[1])
+    return steps
+
+
+def _statement(call: str, confidence: float, evidence: Sequence[Evidence], norms: str,
+               asymmetries: Sequence[Evidence], strong: float) -> str:  # fmt: skip
+    if call in CALLED:
+        lead = "Overall: signs consistent with" if confidence >= strong else "Overall: weak signs of"
+        text = f"{lead} a {call} knee pattern"
+    elif call == "no clear pattern":
+        text = "Overall: no clear hip- or foot-driven pattern in this clip"
+    else:
+        text = "Overall: not enough usable data for a hip- or foot-driven call"
+    if evidence:
+        text += ". Strongest evidence: " + "; ".join(
+            f"{e.side} {describe_evidence(e, norms)}" for e in evidence
+        )
+    if asymmetries:
+        text += ". Left-right differences beyond measurement error: " + "; ".join(
+            describe_evidence(e, norms) for e in asymmetries
+        )
+    return f"{text}. {DISCLAIMER} Confidence {confidence:.2f}."
+
+
+def build_overall(findings: Sequence[Finding], strongest: Sequence[tuple[float, Evidence]],
+                  asymmetries: Sequence[Evidence], side_of_pain: str | None, norms: str,
+                  strong: float) -> Overall:  # fmt: skip
+    """The overall call (module docstring). ``strongest``: (strength, evidence) of every side's supporting
+    evidence (or normal readings when no side has a pattern); the top 3 of the call's sides are kept."""
+    call, confidence = _call(findings, side_of_pain)
+    if call in CALLED:
+        sides = {f.side for f in findings if f.pattern in CALLED}
+        if side_of_pain in sides and call == next(f.pattern for f in findings if f.side == side_of_pain):
+            sides = {side_of_pain}
+        pool = [(s, e) for s, e in strongest if e.side in sides and e.supports != "normal"]
+    elif call == "no clear pattern":
+        pool = [(s, e) for s, e in strongest if e.supports == "normal"]
+    else:
+        pool = []
+    top = tuple(e for _, e in sorted(pool, key=lambda item: (-item[0], item[1].side, item[1].metric))[:3])
+    return Overall(
+        call=call,
+        confidence=round(confidence, 2),
+        evidence=top,
+        next_steps=_next_steps(call, findings),
+        statement=_statement(call, confidence, top, norms, asymmetries, strong),
+    )

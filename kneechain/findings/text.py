@@ -1,0 +1,99 @@
+"""Plain-language wording of evidence and findings, with numbers no more precise than they are known
+(angles to the degree, ratios and fractions to two decimals)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from kneechain.findings.model import DISCLAIMER, Evidence
+
+NORM_NAMES = {"female": "for women", "male": "for men", "combined": "for women and men combined"}
+PATTERN_WORDS = {
+    "hip-driven": "a hip-driven pattern (hip control)",
+    "foot-driven": "a foot-driven pattern (ankle/foot mobility or control)",
+    "mixed": "a mixed pattern (both hip and foot contribute)",
+}
+
+
+def format_value(value: float, unit: str) -> str:
+    """``value`` with its unit at a sensible precision."""
+    if unit == "deg":
+        return f"{value:.0f}°"
+    if unit in ("%", "cm"):
+        return f"{value:.0f}{'%' if unit == '%' else ' cm'}"
+    if unit == "s":
+        return f"{value:.2f} s"
+    if unit == "foot lengths":
+        return f"{value:.2f} foot lengths"
+    return f"{value:.2f}"
+
+
+def _items(evidence: Evidence) -> str:
+    kind = evidence.item_kind if evidence.n_items != 1 else evidence.item_kind.rstrip("s")
+    return f"{evidence.n_items} {kind}"
+
+
+def describe_evidence(evidence: Evidence, norms: str = "combined") -> str:
+    """One evidence item in words, e.g. "knee valgus (FPPA) 18° (> 13° upper normal for women; 5 reps)"."""
+    if evidence.supports == "asymmetry" and evidence.threshold_key.startswith("gait."):
+        return (
+            f"{evidence.label} {format_value(evidence.value, evidence.unit)}, {evidence.detail} (a magnitude "
+            f"above {format_value(evidence.threshold, evidence.unit)} is commonly called asymmetric; "
+            f"{_items(evidence)} per side)"
+        )
+    if evidence.supports == "asymmetry":
+        return (
+            f"{evidence.label} {format_value(evidence.value, evidence.unit)}, more on the {evidence.side} "
+            f"({evidence.detail}; smallest detectable difference "
+            f"{format_value(evidence.threshold, evidence.unit)}; {_items(evidence)})"
+        )
+    if evidence.metric in ("thigh_share", "shank_share"):
+        return f"{evidence.label} ({evidence.detail}; {_items(evidence)})"
+    norm = (
+        f" upper normal {NORM_NAMES.get(norms, '')}"
+        if evidence.threshold_key == "valgus.fppa_upper_deg"
+        else ""
+    )
+    detail = f"; {evidence.detail}" if evidence.detail else ""
+    return (
+        f"{evidence.label} {format_value(evidence.value, evidence.unit)} ({evidence.comparison} "
+        f"{format_value(evidence.threshold, evidence.unit)}{norm}{detail}; {_items(evidence)})"
+    )
+
+
+def _join(parts: Sequence[str]) -> str:
+    parts = list(parts)
+    if len(parts) <= 1:
+        return "".join(parts)
+    return "; ".join(parts[:-1]) + "; and " + parts[-1]
+
+
+def side_statement(side: str, pattern: str, confidence: float, supporting: Sequence[Evidence],
+                   normal: Sequence[Evidence], reasons: Sequence[str], strong: float, norms: str,
+                   painful: bool) -> str:  # fmt: skip
+    """The statement of one side's finding (see ``kneechain.findings.rules`` for the patterns)."""
+    who = f"{side.capitalize()} knee{' (the painful side)' if painful else ''}"
+    if pattern in PATTERN_WORDS:
+        lead = "signs consistent with" if confidence >= strong else "weak signs (low confidence) of"
+        shown = _join(describe_evidence(e, norms) for e in supporting)
+        text = f"{who}: {lead} {PATTERN_WORDS[pattern]}: {shown}."
+        if not any(e.supports == "knee" for e in supporting):
+            text += " The knee itself did not move inward beyond normal in the measures available."
+    elif pattern == "none":
+        shown = _join(describe_evidence(e, norms) for e in normal[:4])
+        text = f"{who}: no hip- or foot-driven signs in the measures this clip allows ({shown})."
+        if reasons:
+            labels = dict.fromkeys(reason.split(":", 1)[0] for reason in reasons)
+            text += f" Not assessed (see limitations): {', '.join(labels)}."
+    else:
+        valgus = [e for e in supporting if e.supports == "knee"]
+        if valgus:
+            text = (
+                f"{who}: {describe_evidence(valgus[0], norms)}, but the data do not show whether it comes "
+                "from the hip or the foot."
+            )
+        else:
+            text = f"{who}: not enough usable data for a hip- or foot-driven call."
+        if reasons:
+            text += f" Not usable: {_join(reasons[:3])}."
+    return f"{text} {DISCLAIMER} Confidence {confidence:.2f}."

@@ -1,0 +1,60 @@
+"""Which metrics a clip gets, by task, computed from the movement analysis.
+
+| task | metric families |
+|---|---|
+| squat | knee valgus (front/back views), knee-forward travel (side views) |
+| single-leg stand | knee valgus, pelvic drop and trunk lean (front/back views) |
+| walk | gait parameters and asymmetry (side views; timing front-on too), pelvic drop in stance (front/back) |
+
+Every family that applies to the task is returned, also when the view cannot support it: it then says
+"not measured" and why (e.g. knee valgus needs a front or back view), rather than being left out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from kneechain.metrics.gait_params import compute_gait_parameters
+from kneechain.metrics.knee_travel import compute_knee_forward_travel
+from kneechain.metrics.pelvis import compute_pelvic_drop
+from kneechain.metrics.summary import MetricSet
+from kneechain.metrics.valgus import compute_knee_valgus
+from kneechain.movement.pipeline import MovementAnalysis
+
+FAMILIES_BY_TASK = {
+    "squat": ("knee_valgus", "knee_forward_travel"),
+    "single_leg_stand": ("knee_valgus", "pelvic_drop"),
+    "walk": ("gait", "pelvic_drop"),
+    "unknown": (),
+}
+
+
+@dataclass(frozen=True)
+class SubjectInfo:
+    """What the clinician tells kneechain about the patient (all optional)."""
+
+    height_cm: float | None = None
+    sex: str | None = None  # "female" / "male": selects sex-specific normal ranges
+
+
+def compute_metrics(movement: MovementAnalysis, subject: SubjectInfo | None = None) -> dict[str, MetricSet]:
+    """The metric families of the clip's task (see the module docstring), by family name."""
+    if not movement.verdict.usable:  # the verdict says why; no numbers the data cannot support
+        return {}
+    subject = subject or SubjectInfo()
+    track, view = movement.track, movement.view
+    stances = movement.single_leg.stances if movement.single_leg is not None else None
+    baseline = movement.single_leg.baseline if movement.single_leg is not None else None
+    compute = {
+        "knee_valgus": lambda: compute_knee_valgus(track, view, movement.reps, stances, baseline),
+        "knee_forward_travel": lambda: compute_knee_forward_travel(
+            track, view, movement.reps, subject.height_cm
+        ),
+        "pelvic_drop": lambda: compute_pelvic_drop(
+            track, view, stances, baseline, movement.gait_events, movement.strides
+        ),
+        "gait": lambda: compute_gait_parameters(
+            track, view, movement.gait_events, movement.strides, subject.height_cm
+        ),
+    }
+    return {family: compute[family]() for family in FAMILIES_BY_TASK[movement.task.task]}

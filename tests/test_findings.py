@@ -1,0 +1,447 @@
+"""The hip-driven / foot-driven rule set on synthetic metric sets with known values.
+
+Metric sets are built directly (items tables + ``summarize_by_side``), with the column and quality names of
+the metric modules; expected calls follow from the default thresholds and their sources (FPPA upper
+normal 13° women / 8° men / 13° combined, Herrington & Munro 2010; SDD 8°, Munro 2012; pelvic drop 4°).
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from kneechain.config import config_hash, load_config
+from kneechain.findings import OVERALL_CALLS, PATTERNS, derive_findings
+from kneechain.metrics.compute import compute_metrics
+from kneechain.metrics.gait_params import STEP_VALUE_COLUMNS, STRIDE_VALUE_COLUMNS, summarize_gait
+from kneechain.metrics.knee_travel import VALUE_COLUMNS as SAGITTAL_COLUMNS
+from kneechain.metrics.knee_travel import summarize_sagittal
+from kneechain.metrics.summary import MetricQuality, MetricSet, summarize_by_side
+from kneechain.movement.pipeline import understand_movement
+
+CONFIG = load_config()
+FRONT = {"task": "single_leg_stand", "view": "front", "view_confidence": 1.0, "fps": 30.0}
+SQUAT_FRONT = {"task": "squat", "view": "front", "view_confidence": 1.0, "fps": 30.0}
+SQUAT_SIDE = {"task": "squat", "view": "side", "view_confidence": 1.0, "fps": 30.0}
+GOOD = MetricQuality(measured=True, confidence=0.85)
+SPREAD = (-1.0, -0.5, 0.0, 0.5, 1.0)
+
+
+def metric_set(
+    name: str, kind: str, sides: dict[str, dict[str, float]], quality: dict, n: int = 5
+) -> MetricSet:
+    """An items table with ``n`` items per side whose values spread symmetrically around the given means."""
+    rows = [
+        {"item": i + 1, "kind": kind, "side": side, **{k: v + SPREAD[i % 5] * 0.5 for k, v in values.items()}}
+        for side, values in sides.items()
+        for i in range(n)
+    ]
+    table = pd.DataFrame(rows)
+    columns = [c for c in table.columns if c not in ("item", "kind", "side")]
+    return MetricSet(
+        items={name: table},
+        series=pd.DataFrame({"t_s": []}),
+        summary=summarize_by_side(table, columns),
+        quality=quality,
+    )
+
+
+def by_side(names: tuple[str, ...], left: tuple, right: tuple) -> dict[str, dict[str, float]]:
+    return {
+        side: dict(zip(names, values, strict=True)) for side, values in (("left", left), ("right", right))
+    }
+
+
+def valgus(
+    left: tuple, right: tuple, kind: str = "rep", n: int = 5, quality: dict | None = None
+) -> MetricSet:
+    """(fppa, thigh change, shank change, toe-out) per side, degrees."""
+    sides = by_side(("fppa_deg", "thigh_change_deg", "shank_change_deg", "foot_progression_deg"), left, right)
+    default = {"fppa": GOOD, "fppa_components": GOOD, "foot_progression": GOOD}
+    return metric_set("valgus", kind, sides, {**default, **(quality or {})}, n)
+
+
+def pelvis(left: tuple, right: tuple, quality: dict | None = None) -> MetricSet:
+    """(mean drop, mean trunk lean) per stance side, degrees."""
+    sides = by_side(("mean_drop_deg", "mean_trunk_lean_deg"), left, right)
+    default = {"pelvic_drop": GOOD, "trunk_lean": GOOD}
+    return metric_set("pelvis", "stance", sides, {**default, **(quality or {})})
+
+
+def knee_travel(left: tuple, right: tuple, trunk_deg: float) -> MetricSet:
+    """(heel rise in foot lengths, shank angle) per side and the trunk angle, as ``knee_travel`` reports
+    them (the trunk once per rep, side "both")."""
+    rows = [
+        {"rep": i + 1, "side": side, "heel_rise_foot": values[0], "shank_angle_deg": values[1],
+         "trunk_angle_deg": trunk_deg}
+        for side, values in (("left", left), ("right", right))
+        for i in range(5)
+    ]  # fmt: skip
+    items = pd.DataFrame(rows).reindex(columns=["rep", "side", "near_leg", *SAGITTAL_COLUMNS])
+    quality = {column: GOOD for column in SAGITTAL_COLUMNS}
+    return MetricSet({"reps": items}, pd.DataFrame({"t_s": []}), summarize_sagittal(items), quality)
+
+
+def gait(step_length_leg: dict[str, float], n: int = 4) -> MetricSet:
+    """Steps of the given mean length per side (leg lengths) at 0.55 s, summarised as ``gait_params`` does."""
+    rows = [
+        {"side": side, "included": True, "step_time_s": 0.55, "step_length_leg": length + 0.01 * (i - 1.5)}
+        for side, length in step_length_leg.items()
+        for i in range(n)
+    ]  # fmt: skip
+    steps = pd.DataFrame(rows).reindex(columns=["side", "included", *STEP_VALUE_COLUMNS])
+    steps["cadence_steps_min"] = 60.0 / steps["step_time_s"]
+    strides = pd.DataFrame(
+        [{"side": side, "included": True, "stride_time_s": 1.1} for side in step_length_leg for _ in range(n)]
+    ).reindex(columns=["side", "included", *STRIDE_VALUE_COLUMNS])
+    quality = {column: GOOD for column in (*STEP_VALUE_COLUMNS, *STRIDE_VALUE_COLUMNS)}
+    summary = summarize_gait(strides, steps)
+    return MetricSet({"strides": strides, "steps": steps}, pd.DataFrame({"t_s": []}), summary, quality)
+
+
+def mirrored(metric_sets: dict[str, MetricSet]) -> dict[str, MetricSet]:
+    """The same sets with the subject's left and right swapped (what mirroring the video does)."""
+    swap = {"left": "right", "right": "left"}
+    result = {}
+    for key, metric_set in metric_sets.items():
+        items = {
+            name: table.assign(side=table["side"].map(lambda s: swap.get(s, s)))
+            for name, table in metric_set.items.items()
+        }
+        table = next(iter(items.values()))
+        columns = [c for c in table.columns if c not in ("item", "kind", "side")]
+        result[key] = MetricSet(
+            items, metric_set.series, summarize_by_side(table, columns), metric_set.quality
+        )
+    return result
+
+
+def evidence_metrics(finding) -> set[str]:
+    return {e.metric for e in finding.evidence}
+
+
+def supporting_metrics(finding) -> set[str]:
+    return {e.metric for e in finding.supporting()}
+
+
+# ----------------------------------------------------------------------------------------------- patterns
+def test_clear_hip_driven_pattern():
+    sets = {"valgus": valgus((18, 12, 6, 8), (6, 3, 3, 8), kind="stance"), "pelvis": pelvis((7, 8), (1, 1))}
+    findings = derive_findings(sets, FRONT, CONFIG, sex="female")
+    left, right = findings.by_side("left"), findings.by_side("right")
+    assert left.pattern == "hip-driven"
+    assert supporting_metrics(left) == {"fppa_deg", "thigh_share", "mean_drop_deg", "mean_trunk_lean_deg"}
+    fppa = next(e for e in left.evidence if e.metric == "fppa_deg")
+    assert fppa.value == pytest.approx(18.0) and fppa.threshold == 13.0 and fppa.comparison == ">"
+    assert fppa.n_items == 5 and fppa.item_kind == "stances" and fppa.unit == "deg"
+    assert "Herrington & Munro 2010" in fppa.source
+    share = next(e for e in left.evidence if e.metric == "thigh_share")
+    assert share.value == pytest.approx(12 / 18, abs=1e-3)
+    assert left.confidence >= CONFIG.value("confidence.strong_call")
+    assert "consistent with a hip-driven pattern" in left.statement and "not a diagnosis" in left.statement
+    assert right.pattern == "none"
+    assert findings.overall.call == "hip-driven"
+    assert any("abductor" in step for step in findings.overall.next_steps)
+    assert 2 <= len(findings.overall.evidence) <= 3
+    assert {e.side for e in findings.overall.evidence} == {"left"}
+    # Left-right differences beyond the smallest detectable difference (FPPA 12° > 8°; drop 6° > 4°).
+    assert {(e.metric, e.side) for e in findings.asymmetries} == {
+        ("fppa_deg", "left"),
+        ("mean_drop_deg", "left"),
+    }
+
+
+def test_clear_foot_driven_pattern_from_a_front_squat():
+    sets = {"valgus": valgus((17, 3, 14, 20), (16, 2, 14, 19))}
+    findings = derive_findings(sets, SQUAT_FRONT, CONFIG, sex="female")
+    for side in ("left", "right"):
+        finding = findings.by_side(side)
+        assert finding.pattern == "foot-driven"
+        assert supporting_metrics(finding) == {"fppa_deg", "shank_share", "foot_progression_deg"}
+    assert findings.overall.call == "foot-driven"
+    steps = " ".join(findings.overall.next_steps)
+    assert "weight-bearing lunge" in steps and "Big-toe" in steps and "Foot posture" in steps
+    assert findings.asymmetries == ()
+
+
+def test_foot_driven_pattern_from_a_side_squat_without_valgus_data():
+    # Heel rise 0.15 foot lengths (> 0.08) and an upright shank (20° < 30°) with trunk pitch 55° (> 45°).
+    sets = {"knee_travel": knee_travel((0.15, 20), (0.15, 20), trunk_deg=55)}
+    findings = derive_findings(sets, SQUAT_SIDE, CONFIG)
+    finding = findings.by_side("left")
+    assert finding.pattern == "foot-driven"
+    assert supporting_metrics(finding) == {"heel_rise_foot", "shank_angle_deg"}
+    upright = next(e for e in finding.evidence if e.metric == "shank_angle_deg")
+    assert upright.threshold == 30.0 and "trunk 55°" in upright.detail
+    assert "did not move inward beyond normal" in finding.statement
+
+
+def test_upright_shank_with_upright_trunk_is_not_a_sign():
+    findings = derive_findings(
+        {"knee_travel": knee_travel((0.0, 20), (0.0, 20), trunk_deg=20)}, SQUAT_SIDE, CONFIG
+    )
+    assert {f.pattern for f in findings.sides} == {"none"}
+    trunk = next(e for e in findings.sides[0].evidence if e.metric == "trunk_angle_deg")
+    assert (trunk.value, trunk.threshold, trunk.comparison, trunk.supports) == (20.0, 45.0, "<=", "normal")
+    assert findings.overall.call == "no clear pattern"
+
+
+def test_valgus_shared_by_thigh_and_shank_is_mixed():
+    sets = {"valgus": valgus((18, 9, 9, 8), (18, 9, 9, 8))}
+    findings = derive_findings(sets, SQUAT_FRONT, CONFIG)
+    assert {f.pattern for f in findings.sides} == {"mixed"}
+    assert findings.overall.call == "mixed"
+    steps = " ".join(findings.overall.next_steps)
+    assert "abductor" in steps and "weight-bearing lunge" in steps
+
+
+def test_hip_on_one_side_and_foot_on_the_other_is_mixed_overall():
+    sets = {"valgus": valgus((18, 14, 4, 8), (18, 4, 14, 8))}
+    findings = derive_findings(sets, SQUAT_FRONT, CONFIG)
+    assert findings.by_side("left").pattern == "hip-driven"
+    assert findings.by_side("right").pattern == "foot-driven"
+    assert findings.overall.call == "mixed"
+    # With the painful side known, its pattern is the call and it comes first.
+    painful = derive_findings(sets, SQUAT_FRONT, CONFIG, side_of_pain="right")
+    assert painful.sides[0].side == "right" and painful.overall.call == "foot-driven"
+    assert "painful side" in painful.sides[0].statement
+
+
+def test_normal_movement_gives_no_pattern():
+    sets = {"valgus": valgus((5, 3, 2, 8), (6, 3, 3, 9), kind="stance"), "pelvis": pelvis((1, 1), (0.5, 1))}
+    findings = derive_findings(sets, FRONT, CONFIG, sex="male")
+    assert {f.pattern for f in findings.sides} == {"none"}
+    assert all(f.supporting() == () for f in findings.sides)
+    assert all(0 < f.confidence <= 1 for f in findings.sides)
+    assert findings.overall.call == "no clear pattern"
+    assert findings.asymmetries == ()
+
+
+# ---------------------------------------------------------------------------------- data quality limits
+def test_low_confidence_metrics_cannot_drive_a_call():
+    low = MetricQuality(measured=True, confidence=0.2, reasons=("hips hidden",))
+    sets = {
+        "valgus": valgus((18, 12, 6, 8), (18, 12, 6, 8), quality={"fppa": low, "fppa_components": low}),
+        "pelvis": pelvis((7, 8), (7, 8), quality={"pelvic_drop": low, "trunk_lean": low}),
+    }
+    findings = derive_findings(sets, FRONT, CONFIG)
+    for finding in findings.sides:
+        assert finding.pattern == "insufficient data" and finding.confidence == 0.0
+        assert finding.supporting() == ()
+        assert any("hips hidden" in reason for reason in finding.limitations)
+    assert findings.overall.call == "not enough data"
+    assert findings.asymmetries == ()
+
+
+def test_a_metric_not_measured_never_appears_as_evidence():
+    # The table holds FPPA values, but the quality says it was not measured: the values must be ignored.
+    not_measured = MetricQuality.not_measured("needs a front or back view")
+    sets = {
+        "valgus": valgus((25, 20, 5, 8), (6, 3, 3, 8), quality={"fppa": not_measured}),
+        "pelvis": pelvis((1, 1), (1, 1)),
+    }
+    findings = derive_findings(sets, FRONT, CONFIG)
+    for finding in findings.sides:
+        assert "fppa_deg" not in evidence_metrics(finding)
+        assert "thigh_share" not in evidence_metrics(finding)
+        assert any("needs a front or back view" in reason for reason in finding.limitations)
+    assert all(e.metric != "fppa_deg" for e in findings.asymmetries)
+    assert all(e.metric != "fppa_deg" for e in findings.overall.evidence)
+
+
+def test_too_few_reps_cannot_be_evidence():
+    findings = derive_findings({"valgus": valgus((18, 12, 6, 8), (18, 12, 6, 8), n=1)}, SQUAT_FRONT, CONFIG)
+    assert {f.pattern for f in findings.sides} == {"insufficient data"}
+    assert any("only 1 reps" in reason for reason in findings.sides[0].limitations)
+
+
+def test_valgus_of_unknown_origin_is_insufficient_data():
+    sets = {
+        "valgus": valgus(
+            (18, 12, 6, 8),
+            (18, 12, 6, 8),
+            quality={"fppa_components": MetricQuality.not_measured("no standing frames")},
+        )
+    }
+    finding = derive_findings(sets, SQUAT_FRONT, CONFIG).by_side("left")
+    assert finding.pattern == "insufficient data"
+    assert supporting_metrics(finding) == {"fppa_deg"}
+    assert "do not show whether it comes from the hip or the foot" in finding.statement
+
+
+def test_view_and_frame_rate_cap_the_confidence():
+    sets = {"valgus": valgus((18, 12, 6, 8), (6, 3, 3, 8), kind="stance"), "pelvis": pelvis((7, 8), (1, 1))}
+    full = derive_findings(sets, FRONT, CONFIG).by_side("left")
+    slow = derive_findings(sets, {**FRONT, "fps": 15.0}, CONFIG).by_side("left")
+    unsure = derive_findings(sets, {**FRONT, "view_confidence": 0.4}, CONFIG).by_side("left")
+    assert full.pattern == slow.pattern == unsure.pattern == "hip-driven"
+    assert slow.confidence <= 0.5 < full.confidence
+    assert unsure.confidence <= 0.4
+    assert any("frame rate 15" in reason for reason in slow.limitations)
+
+
+def test_fewer_reps_lower_the_confidence():
+    many = derive_findings({"valgus": valgus((18, 14, 4, 8), (6, 3, 3, 8))}, SQUAT_FRONT, CONFIG)
+    few = derive_findings({"valgus": valgus((18, 14, 4, 8), (6, 3, 3, 8), n=2)}, SQUAT_FRONT, CONFIG)
+    assert few.by_side("left").pattern == many.by_side("left").pattern == "hip-driven"
+    assert few.by_side("left").confidence < many.by_side("left").confidence
+
+
+# ------------------------------------------------------------------------------ norms, config, mirroring
+@pytest.mark.parametrize(("sex", "expected"), [("female", "none"), ("male", "hip-driven"), (None, "none")])
+def test_sex_specific_norms_change_the_call_at_the_boundary(sex, expected):
+    # FPPA 10°: above the men's upper limit (8°), within the women's and the combined one (13°).
+    sets = {"valgus": valgus((10, 8, 2, 8), (10, 8, 2, 8))}
+    findings = derive_findings(sets, SQUAT_FRONT, CONFIG, sex=sex)
+    assert {f.pattern for f in findings.sides} == {expected}
+    fppa = next(e for e in findings.sides[0].evidence if e.metric == "fppa_deg")
+    assert fppa.threshold == {"female": 13.0, "male": 8.0, None: 13.0}[sex]
+    assert findings.norms == {"female": "female", "male": "male", None: "combined"}[sex]
+
+
+def test_a_clinic_override_changes_the_call(tmp_path):
+    sets = {"valgus": valgus((11, 8, 3, 8), (11, 8, 3, 8))}
+    assert derive_findings(sets, SQUAT_FRONT, CONFIG, sex="female").overall.call == "no clear pattern"
+    path = tmp_path / "clinic.toml"
+    path.write_text("[valgus.fppa_upper_deg]\nfemale = 10.0\n", encoding="utf-8")
+    clinic = load_config(path)
+    findings = derive_findings(sets, SQUAT_FRONT, clinic, sex="female")
+    assert findings.overall.call == "hip-driven"
+    assert findings.config_hash == config_hash(clinic) != config_hash(CONFIG)
+
+
+def test_mirrored_inputs_give_mirrored_findings():
+    sets = {"valgus": valgus((18, 12, 6, 14), (9, 2, 7, 20), kind="stance"), "pelvis": pelvis((7, 8), (2, 1))}
+    original = derive_findings(sets, FRONT, CONFIG, sex="female")
+    mirror = derive_findings(mirrored(sets), FRONT, CONFIG, sex="female")
+    swap = {"left": "right", "right": "left"}
+    for side in ("left", "right"):
+        a, b = original.by_side(side), mirror.by_side(swap[side])
+        assert (a.pattern, a.confidence) == (b.pattern, b.confidence)
+        assert [(e.metric, e.value, e.supports) for e in a.evidence] == [
+            (e.metric, e.value, e.supports) for e in b.evidence
+        ]
+        assert a.statement.split(":", 1)[1] == b.statement.split(":", 1)[1]
+    assert [(e.metric, swap[e.side]) for e in original.asymmetries] == [
+        (e.metric, e.side) for e in mirror.asymmetries
+    ]
+    assert (original.overall.call, original.overall.confidence) == (
+        mirror.overall.call,
+        mirror.overall.confidence,
+    )
+
+
+def test_results_are_json_ready_and_use_the_documented_vocabulary():
+    sets = {"valgus": valgus((18, 12, 6, 8), (6, 3, 3, 8), kind="stance"), "pelvis": pelvis((7, 8), (1, 1))}
+    findings = derive_findings(sets, FRONT, CONFIG)
+    data = json.loads(json.dumps(findings.to_dict()))
+    assert [s["side"] for s in data["sides"]] == ["left", "right"]
+    assert all(s["pattern"] in PATTERNS for s in data["sides"])
+    assert data["overall"]["call"] in OVERALL_CALLS
+    assert "combined" in " ".join(findings.notes)
+
+
+def test_unknown_sex_or_side_is_rejected():
+    sets = {"valgus": valgus((5, 3, 2, 8), (5, 3, 2, 8))}
+    with pytest.raises(ValueError, match="sex"):
+        derive_findings(sets, SQUAT_FRONT, CONFIG, sex="x")
+    with pytest.raises(ValueError, match="side_of_pain"):
+        derive_findings(sets, SQUAT_FRONT, CONFIG, side_of_pain="middle")
+
+
+def test_no_metrics_is_not_enough_data():
+    findings = derive_findings({}, {"task": "walk", "view": "side"}, CONFIG)
+    assert {f.pattern for f in findings.sides} == {"insufficient data"}
+    assert findings.overall.call == "not enough data"
+    assert "Film a front-view squat" in findings.overall.next_steps[0]
+
+
+def test_no_pattern_names_what_could_not_be_assessed():
+    rough = MetricQuality(measured=True, confidence=0.2, reasons=("toe-out depth is guessed",))
+    sets = {"valgus": valgus((5, 3, 2, 20), (5, 3, 2, 20), quality={"foot_progression": rough})}
+    finding = derive_findings(sets, SQUAT_FRONT, CONFIG).by_side("left")
+    assert finding.pattern == "none"
+    assert "foot_progression_deg" not in evidence_metrics(finding)
+    assert "Not assessed (see limitations): toe-out" in finding.statement
+    assert any("toe-out depth is guessed" in reason for reason in finding.limitations)
+
+
+def test_single_leg_stance_without_a_usable_pelvic_drop_is_not_called_normal():
+    # A straight stance knee says little: without the pelvis the stance cannot be called normal.
+    unreliable = MetricQuality(measured=True, confidence=0.2, reasons=("hip landmarks under-read the drop",))
+    sets = {
+        "valgus": valgus((5, 3, 2, 8), (5, 3, 2, 8), kind="stance"),
+        "pelvis": pelvis((7, 1), (7, 1), quality={"pelvic_drop": unreliable}),
+    }
+    findings = derive_findings(sets, FRONT, CONFIG)
+    for finding in findings.sides:
+        assert finding.pattern == "insufficient data"
+        assert "mean_drop_deg" not in evidence_metrics(finding)
+        assert "contralateral pelvic drop" in finding.statement
+    assert any("by eye" in step for step in findings.overall.next_steps)
+    reliable = derive_findings({**sets, "pelvis": pelvis((1, 1), (1, 1))}, FRONT, CONFIG)
+    assert {f.pattern for f in reliable.sides} == {"none"}
+
+
+def test_gait_asymmetry_is_noted_without_a_knee_pattern():
+    # The rendered walk's truth: left step 0.69 m, right 0.60 m -> SI = (0.60 - 0.69) / 0.645 = -14 %.
+    walk = {"task": "walk", "view": "side", "view_confidence": 1.0, "fps": 30.0}
+    findings = derive_findings({"gait": gait({"left": 0.69, "right": 0.60})}, walk, CONFIG)
+    (asymmetry,) = findings.asymmetries
+    assert asymmetry.metric == "step_length_leg" and asymmetry.side == "left"
+    assert asymmetry.value == pytest.approx(100 * 0.09 / 0.645, abs=0.05) and asymmetry.unit == "%"
+    assert asymmetry.threshold == 10.0 and asymmetry.n_items == 4
+    assert any("Gait asymmetry" in note for note in findings.notes)
+    assert findings.overall.call == "not enough data"
+    assert "step length" in findings.overall.statement
+    mirror = derive_findings({"gait": gait({"left": 0.60, "right": 0.69})}, walk, CONFIG)
+    assert [e.side for e in mirror.asymmetries] == ["right"]
+    even = derive_findings({"gait": gait({"left": 0.66, "right": 0.63})}, walk, CONFIG)  # SI -4.7 %
+    assert even.asymmetries == ()
+
+
+# ------------------------------------------------------------------- rendered sample videos, end to end
+def sample_findings(track, sex: str | None = None):
+    analysis = understand_movement(track)
+    info = {
+        "task": analysis.task.task,
+        "view": analysis.view.view,
+        "view_confidence": analysis.view.confidence,
+        "fps": 1.0 / float(np.median(np.diff(analysis.track.t_s))),
+    }
+    return derive_findings(compute_metrics(analysis), info, CONFIG, sex=sex)
+
+
+@pytest.mark.slow
+def test_sample_walk_notes_the_programmed_step_asymmetry(sample_tracks):
+    # Truth: left step 0.69 m, right 0.60 m -> SI = (0.60 - 0.69) / 0.645 = -14 % (left larger).
+    findings = sample_findings(sample_tracks["walk_side"])
+    steps = [e for e in findings.asymmetries if e.metric == "step_length_leg"]
+    assert len(steps) == 1 and steps[0].side == "left"
+    assert steps[0].value == pytest.approx(100 * 0.09 / 0.645, abs=2.6)  # step-length ratio within 0.03
+    assert findings.overall.call == "not enough data"  # a walk alone makes no hip/foot call
+
+
+@pytest.mark.slow
+def test_sample_squat_with_valgus_means_within_normal_claims_no_pattern(sample_tracks):
+    # Truth FPPA at the rep bottoms: left 0, 8, 15 deg (mean 7.7), right 0, 8, 10 (mean 6.0): within 13 deg.
+    findings = sample_findings(sample_tracks["squat_front"])
+    for side, truth_mean in (("left", 23 / 3), ("right", 6.0)):
+        finding = findings.by_side(side)
+        assert finding.pattern == "none"
+        (fppa,) = [e for e in finding.evidence if e.metric == "fppa_deg"]
+        assert abs(fppa.value - truth_mean) <= 3.0 and fppa.n_items == 3
+    assert findings.overall.call == "no clear pattern"
+
+
+@pytest.mark.slow
+def test_sample_single_leg_stand_does_not_call_an_unmeasurable_pelvis_normal(sample_tracks):
+    # Truth: 6 deg contralateral drop on the left stance leg, which MediaPipe's hips do not capture.
+    findings = sample_findings(sample_tracks["single_leg_stand_front"])
+    left = findings.by_side("left")
+    assert left.pattern != "none" and left.pattern != "foot-driven"
+    assert "mean_drop_deg" not in evidence_metrics(left) or left.pattern == "hip-driven"
+    assert any("by eye" in step for step in findings.overall.next_steps)
