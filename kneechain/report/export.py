@@ -96,8 +96,9 @@ def metrics_document(
 
 
 def metric_tables(metrics: dict[str, MetricSet]) -> dict[str, pd.DataFrame]:
-    """CSV-ready tables: ``metrics_summary`` (all families, long format) and one per family and item kind
-    (``metrics_<family>_<items>``, one row per rep / stance / stride and side)."""
+    """CSV-ready tables: ``metrics_summary`` (all families, long format), one per family and item kind
+    (``metrics_<family>_<items>``, one row per rep / stance / stride and side) and each family's per-frame
+    values (``metrics_<family>_series``, one row per frame: what the report plots)."""
     summaries = [
         metric_set.summary.assign(family=family)
         for family, metric_set in metrics.items()
@@ -107,4 +108,6 @@ def metric_tables(metrics: dict[str, MetricSet]) -> dict[str, pd.DataFrame]:
     for family, metric_set in metrics.items():
         for name, table in metric_set.items.items():
             tables[f"metrics_{family}_{name}"] = table
+        if not metric_set.series.empty:
+            tables[f"metrics_{family}_series"] = metric_set.series
     return tables
