@@ -2,19 +2,12 @@
 
     from kneechain.api import analyze_video
     result = analyze_video("squat.mp4", "out/")
-    result.track          # LandmarkTrack
-    result.summary        # the dict written to out/summary.json
+    result.movement.task.task      # "squat"
+    result.findings.overall.call   # e.g. "no clear pattern"
 
-Outputs in the analysis folder (each written atomically):
-- ``poses.parquet``: everybody the pose model found in each frame (``kneechain.candidates``); reused by the
-  next analysis of the same, unchanged video with the same pose settings, so pose estimation runs once.
-- ``track.parquet``: the patient's landmark track (see ``kneechain.track``), chosen from the poses.
-- ``summary.json``: video facts, detection and visibility figures, person size, warnings (schema in the
-  README).
-- ``movement.json`` and CSV tables (``reps.csv``, ``stances.csv``, ``gait_events.csv``, ``strides.csv``,
-  ``walking_passes.csv``, ``keypoint_quality.csv``): view, task, segmentation and the usability verdict.
-- ``metrics.json`` (metric families, quality, findings), ``metrics_*.csv`` tables and ``config.json``
-  (the effective thresholds, with their sources).
+``analyze_video`` runs the whole chain and writes the analysis folder (``kneechain.analysis_files``);
+``reanalyze_folder`` redoes everything after pose estimation from a folder's saved poses (e.g. with a
+clinic's new thresholds), without the video.
 """
 
 from __future__ import annotations
@@ -22,43 +15,52 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from kneechain import __version__
+from kneechain.analysis_files import (
+    POSES_FILE,
+    SESSION_FILE,
+    SUMMARY_FILE,
+    TRACK_FILE,
+    read_json,
+    read_saved_choices,
+    subject_record,
+    write_analysis_files,
+)
 from kneechain.candidates import PoseCandidates, load_candidates
-from kneechain.config import config_hash, effective_config_dict, load_config
+from kneechain.config import Config, load_config
 from kneechain.errors import NoPersonError, TrackFormatError
 from kneechain.findings import Findings, derive_findings
 from kneechain.io_atomic import prepare_output_dir, write_json_atomically
 from kneechain.metrics.compute import SubjectInfo, compute_metrics
-from kneechain.metrics.quality import compute_frame_timing, list_quality_warnings, summarize_track_quality
+from kneechain.metrics.quality import compute_frame_timing
 from kneechain.metrics.summary import MetricSet
 from kneechain.movement.pipeline import MovementAnalysis, MovementOptions, understand_movement
-from kneechain.movement.subject import SubjectSelection, select_subject
+from kneechain.movement.subject import select_subject
 from kneechain.pose import PoseConfig, estimate_poses, pose_provenance
 from kneechain.pose.estimator import ProgressCallback
-from kneechain.report.export import (
-    metric_tables,
-    metrics_document,
-    movement_summary,
-    to_jsonable,
-    write_tables,
-)
+from kneechain.report.annotated_video import write_annotated_video
+from kneechain.report.face_blur import bystander_faces_px
+from kneechain.report.keyframes import write_key_frames
+from kneechain.report.pdf import html_to_pdf
+from kneechain.report.render import render_report
 from kneechain.track import LandmarkTrack
 from kneechain.video import hash_file_sha256, probe_video
 
 log = logging.getLogger(__name__)
 
-SUMMARY_SCHEMA_VERSION = 1
-POSES_FILE = "poses.parquet"
-TRACK_FILE = "track.parquet"
-SUMMARY_FILE = "summary.json"
-MOVEMENT_FILE = "movement.json"
-METRICS_FILE = "metrics.json"
-CONFIG_FILE = "config.json"
-TABLE_NAMES = ("keypoint_quality", "reps", "stances", "gait_events", "strides", "walking_passes")
+
+@dataclass(frozen=True)
+class ReportOptions:
+    """What to write for people: the HTML report (always), a PDF, key frames, an annotated video."""
+
+    session: Mapping[str, str] = field(default_factory=dict)  # patient_id, date, clinician, notes
+    blur_faces: bool = True
+    pdf: bool = False
+    paper: str = "A4"
+    annotated_video: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,7 @@ class AnalysisOptions:
     subject: SubjectInfo = field(default_factory=SubjectInfo)
     side_of_pain: str | None = None  # "left" / "right" / "both": the painful side leads the findings
     config_path: Path | None = None  # a clinic's threshold overrides (TOML), merged over the defaults
+    report: ReportOptions = field(default_factory=ReportOptions)
     reuse_poses: bool = True  # reuse OUTDIR/poses.parquet when the video and pose settings are unchanged
 
 
@@ -134,36 +137,10 @@ def track_video(video_path: str | os.PathLike, options: AnalysisOptions | None =
     return select_subject(poses).track
 
 
-def build_summary(selection: SubjectSelection, movement: MovementAnalysis, poses_reused: bool) -> dict:
-    """The JSON summary of one analysis (schema version ``SUMMARY_SCHEMA_VERSION``)."""
-    track = selection.track
-    quality = summarize_track_quality(track)
-    return {
-        "schema_version": SUMMARY_SCHEMA_VERSION,
-        "kneechain_version": __version__,
-        "analysed_at_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "video": {**track.video.to_dict(), "sha256": track.provenance.get("video_sha256")},
-        "pose": dict(track.provenance),
-        "poses_file": POSES_FILE,
-        "track_file": TRACK_FILE,
-        "poses_reused": poses_reused,
-        "quality": quality,
-        "people": {
-            "max_in_one_frame": selection.max_people_in_frame,
-            "frames_with_bystanders": selection.bystander_frames,
-        },
-        "task": movement.task.task,
-        "view": movement.view.view,
-        "usable": movement.verdict.usable,
-        "problems": list(movement.verdict.problems),
-        "warnings": [*selection.notes, *list_quality_warnings(quality)],
-    }
-
-
-def _raise_if_nobody(track: LandmarkTrack, video_path: Path) -> None:
+def _raise_if_nobody(track: LandmarkTrack, source_name: str) -> None:
     if not track.detected.any():
         raise NoPersonError(
-            f"no person was detected in any of the {track.n_frames} frames of '{video_path.name}'.",
+            f"no person was detected in any of the {track.n_frames} frames of '{source_name}'.",
             "Film the patient's whole body, head to feet, in good light, with the camera still.",
         )
 
@@ -176,8 +153,9 @@ def analyze_video(
 ) -> AnalysisResult:
     """Analyse one video and write the results into ``output_dir`` (created if needed).
 
-    Raises ``VideoInputError`` (bad video), ``NoPersonError`` (nobody detected) or ``OutputWriteError``
-    (folder not writable) before writing anything; a folder this call created is removed again on failure.
+    Raises ``VideoInputError`` (bad video), ``NoPersonError`` (nobody detected), ``OutputWriteError``
+    (folder not writable) or ``ConfigError`` (bad clinic thresholds) before writing anything; a folder this
+    call created is removed again on failure.
     """
     video_path = Path(video_path)
     options = options or AnalysisOptions()
@@ -188,28 +166,85 @@ def analyze_video(
     prepare_output_dir(output_dir)
     try:
         poses, reused = estimate_or_reuse_poses(video_path, output_dir, options, progress)
-        selection = select_subject(poses)
-        _raise_if_nobody(selection.track, video_path)
-        movement = understand_movement(selection.track, options.movement)
-        metrics = compute_metrics(movement, options.subject)
-        findings = derive_findings(
-            metrics, _movement_info(movement), config, options.subject.sex, options.side_of_pain
-        )
-        summary = build_summary(selection, movement, reused)
-        summary["overall_call"] = findings.overall.call
-        _write_results(output_dir, poses if not reused else None, selection.track, movement, summary)
-        subject = {**asdict(options.subject), "side_of_pain": options.side_of_pain}
-        write_json_atomically(
-            output_dir / METRICS_FILE, metrics_document(metrics, findings, subject, config_hash(config))
-        )
-        write_json_atomically(output_dir / CONFIG_FILE, to_jsonable(effective_config_dict(config)))
-        _write_tables(output_dir, {**movement.tables(), **metric_tables(metrics)})
+        result = _analyse_poses(poses, output_dir, options, config, video_path.name)
+        if not reused:
+            poses.save(output_dir / POSES_FILE)
+        faces = bystander_faces_px(poses)
+        _write_key_frames(video_path, result, options.report, faces)
+        _write_reports(result, options.report, options.side_of_pain)
+        if options.report.annotated_video is not None:
+            series = {family: metric_set.series for family, metric_set in result.metrics.items()}
+            write_annotated_video(
+                video_path, result.movement.track, result.movement, options.report.annotated_video,
+                blur=options.report.blur_faces, metric_series=series, others_px=faces,
+            )  # fmt: skip
     except BaseException:
         if created:
             with contextlib.suppress(OSError):
                 output_dir.rmdir()  # only succeeds when nothing was written
         raise
-    return AnalysisResult(output_dir, selection.track, movement, metrics, findings, summary, reused)
+    return replace(result, poses_reused=reused)
+
+
+def reanalyze_folder(
+    folder: str | os.PathLike, config_path: Path | None = None, report: ReportOptions | None = None
+) -> AnalysisResult:
+    """Redo subject selection, movement, metrics, findings and the report from a folder's saved poses (no
+    video, no pose estimation), with the choices saved there (task/view given, height, sex, painful side,
+    session fields, which ``report.session`` may update) and the thresholds of ``config_path`` (None: the
+    defaults). Key frames made by the analysis of the video are kept."""
+    folder = Path(folder)
+    config = load_config(config_path)
+    poses_path = folder / POSES_FILE
+    if not poses_path.is_file():
+        raise TrackFormatError(
+            f"'{folder}' holds no saved poses ({POSES_FILE}).", "Run 'kneechain analyze' on the video first."
+        )
+    movement, subject, side_of_pain = read_saved_choices(folder)
+    report = report or ReportOptions()
+    session = {**read_json(folder, SESSION_FILE), **report.session}
+    session.pop("side_of_pain", None)
+    report = replace(report, session=session)
+    options = AnalysisOptions(
+        movement=movement, subject=subject, side_of_pain=side_of_pain, config_path=config_path, report=report
+    )
+    result = _analyse_poses(load_candidates(poses_path), folder, options, config, poses_path.name)
+    _write_reports(result, report, side_of_pain)
+    return result
+
+
+def _write_key_frames(video_path: Path, result: AnalysisResult, report: ReportOptions, faces) -> None:
+    """Key frames of a usable clip (rep bottoms, stances, mid-stance), faces blurred unless asked not to."""
+    if result.movement.verdict.usable:
+        track = result.movement.track
+        write_key_frames(
+            video_path, result.output_dir, track, result.movement, result.metrics, report.blur_faces, faces
+        )
+    else:
+        for stale in result.output_dir.glob("keyframe*"):
+            stale.unlink()
+
+
+def _write_reports(result: AnalysisResult, report: ReportOptions, side_of_pain: str | None) -> None:
+    session = {key: value for key, value in report.session.items() if value}
+    write_json_atomically(result.output_dir / SESSION_FILE, {**session, "side_of_pain": side_of_pain})
+    html = render_report(result.output_dir)
+    if report.pdf:
+        html_to_pdf(html, result.output_dir / "report.pdf", report.paper)
+
+
+def _analyse_poses(
+    poses: PoseCandidates, folder: Path, options: AnalysisOptions, config: Config, source_name: str
+) -> AnalysisResult:
+    selection = select_subject(poses)
+    _raise_if_nobody(selection.track, source_name)
+    movement = understand_movement(selection.track, options.movement)
+    metrics = compute_metrics(movement, options.subject)
+    info = _movement_info(movement)
+    findings = derive_findings(metrics, info, config, options.subject.sex, options.side_of_pain)
+    subject = subject_record(options.subject, options.side_of_pain)
+    summary = write_analysis_files(folder, selection, movement, metrics, findings, config, subject)
+    return AnalysisResult(folder, selection.track, movement, metrics, findings, summary, poses_reused=True)
 
 
 def _movement_info(movement: MovementAnalysis) -> dict:
@@ -220,21 +255,3 @@ def _movement_info(movement: MovementAnalysis) -> dict:
         "view_confidence": movement.view.confidence,
         "fps": timing["effective_fps"],
     }
-
-
-def _write_results(output_dir: Path, new_poses, track, movement: MovementAnalysis, summary: dict) -> None:
-    if new_poses is not None:
-        new_poses.save(output_dir / POSES_FILE)
-    track.save(output_dir / TRACK_FILE)
-    write_json_atomically(output_dir / MOVEMENT_FILE, movement_summary(movement))
-    write_json_atomically(output_dir / SUMMARY_FILE, to_jsonable(summary))
-
-
-def _write_tables(output_dir: Path, tables: dict) -> None:
-    """Write this analysis's CSV tables and remove those an earlier analysis (of another task) left."""
-    write_tables(tables, output_dir)
-    ours = {f"{name}.csv" for name in (*TABLE_NAMES, *tables)} | {
-        p.name for p in output_dir.glob("metrics_*.csv")
-    }
-    for stale in ours - {f"{name}.csv" for name in tables}:
-        (output_dir / stale).unlink(missing_ok=True)

@@ -22,7 +22,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from kneechain import __version__
-from kneechain.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_UNUSABLE, KneechainError
+from kneechain.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_UNUSABLE, KneechainError, TrackFormatError
 
 
 class Task(str, Enum):
@@ -61,6 +61,13 @@ app = typer.Typer(
 log = logging.getLogger("kneechain")
 
 DebugOption = Annotated[bool, typer.Option("--debug", help="Show tracebacks and debug logging.")]
+PatientIdOption = Annotated[
+    str | None, typer.Option("--patient-id", help="Patient ID for the report header (use an ID, not a name).")
+]
+DateOption = Annotated[str | None, typer.Option("--date", help="Session date for the report header.")]
+ClinicianOption = Annotated[str | None, typer.Option("--clinician", help="Clinician for the report header.")]
+NotesOption = Annotated[str | None, typer.Option("--notes", help="Free-text notes for the report header.")]
+PdfOption = Annotated[bool, typer.Option("--pdf", help="Also write report.pdf (needs Chromium).")]
 VideoArgument = Annotated[
     Path, typer.Argument(help="Video file (.mp4 .mov .m4v .avi .mkv .webm).", show_default=False)
 ]
@@ -161,6 +168,21 @@ def analyze(
     config: Annotated[
         Path | None, typer.Option("--config", help="A clinic's TOML file overriding default thresholds.")
     ] = None,
+    patient_id: PatientIdOption = None,
+    date: DateOption = None,
+    clinician: ClinicianOption = None,
+    notes: NotesOption = None,
+    pdf: PdfOption = False,
+    no_blur_faces: Annotated[
+        bool,
+        typer.Option("--no-blur-faces", help="Keep faces visible in key frames and the annotated video."),
+    ] = False,
+    annotated_video: Annotated[
+        Path | None,
+        typer.Option(
+            "--annotated-video", help="Also write the video with skeleton, angles and rep/step marks."
+        ),
+    ] = None,
     no_cache: Annotated[
         bool, typer.Option("--no-cache", help="Run pose estimation again even if saved poses match.")
     ] = False,
@@ -168,7 +190,7 @@ def analyze(
 ) -> None:
     """Analyse one video: who, what task, which view, reps / stances / gait events, and whether the clip
     supports measurements."""
-    from kneechain.api import AnalysisOptions, analyze_video
+    from kneechain.api import AnalysisOptions, ReportOptions, analyze_video
     from kneechain.metrics.compute import SubjectInfo
     from kneechain.movement.pipeline import MovementOptions
 
@@ -187,11 +209,53 @@ def analyze(
             side_of_pain=side_of_pain.value if side_of_pain else None,
             config_path=config,
             reuse_poses=not no_cache,
+            report=ReportOptions(
+                session=_session(patient_id, date, clinician, notes),
+                blur_faces=not no_blur_faces,
+                pdf=pdf,
+                annotated_video=annotated_video,
+            ),
         )
         result = analyze_video(video, output, options, progress=on_frame)
     _print_analysis(video, result)
     if not result.movement.verdict.usable:
         raise typer.Exit(EXIT_UNUSABLE)
+
+
+@app.command()
+def report(
+    analysis_dir: Annotated[
+        Path, typer.Argument(help="A folder written by 'kneechain analyze'.", show_default=False)
+    ],
+    config: Annotated[
+        Path | None, typer.Option("--config", help="A clinic's TOML file overriding default thresholds.")
+    ] = None,
+    patient_id: PatientIdOption = None,
+    date: DateOption = None,
+    clinician: ClinicianOption = None,
+    notes: NotesOption = None,
+    pdf: PdfOption = False,
+    debug: DebugOption = False,
+) -> None:
+    """Re-render the report of an analysed video from its saved results (e.g. with new thresholds),
+    without the video and without pose estimation."""
+    from kneechain.api import ReportOptions, reanalyze_folder
+
+    _configure_logging(debug, Console(file=sys.stderr))
+    with _user_errors(debug):
+        if not analysis_dir.is_dir():
+            raise TrackFormatError(
+                f"'{analysis_dir}' is not a folder.", "Give the results folder of 'kneechain analyze'."
+            )
+        options = ReportOptions(session=_session(patient_id, date, clinician, notes), pdf=pdf)
+        result = reanalyze_folder(analysis_dir, config, options)
+    typer.echo(result.findings.overall.statement if result.movement.verdict.usable else "not analysable")
+    typer.echo(f"report: {result.output_dir / 'report.html'}")
+
+
+def _session(patient_id, date, clinician, notes) -> dict[str, str]:
+    fields = {"patient_id": patient_id, "date": date, "clinician": clinician, "notes": notes}
+    return {key: value for key, value in fields.items() if value is not None}
 
 
 def _print_analysis(video: Path, result) -> None:
@@ -212,7 +276,7 @@ def _print_analysis(video: Path, result) -> None:
             typer.echo(f"{name.replace('_', ' ')}: {len(table)}")
     if movement.verdict.usable:
         typer.echo(result.findings.overall.statement)
-    typer.echo(f"results in {result.output_dir}")
+    typer.echo(f"report: {result.output_dir / 'report.html'}")
     for warning in result.summary["warnings"]:
         typer.echo(f"warning: {warning}", err=True)
     for problem in movement.verdict.problems:

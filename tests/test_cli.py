@@ -80,7 +80,6 @@ def test_analyze_writes_track_summary_and_movement(analysed, sample_squat):
     assert summary["quality"]["detection_rate"] >= 0.95
     assert set(summary["quality"]["mean_visibility"]) == {"hips", "knees", "ankles", "feet"}
     assert 0.3 < summary["quality"]["person_height_fraction"] < 1.0
-    assert summary["poses_reused"] is False
     assert (summary["task"], summary["view"], summary["usable"]) == ("squat", "front", True)
     assert f"{n_frames}/{n_frames} frames" in result.stdout
     assert "task: squat (detected" in result.stdout
@@ -116,7 +115,7 @@ def test_second_analysis_reuses_the_saved_poses(analysed, sample_squat):
     assert result.exit_code == 0
     assert "reused saved poses" in result.stdout
     assert (out / "poses.parquet").stat().st_mtime_ns == before
-    assert json.loads((out / "summary.json").read_text())["poses_reused"] is True
+    assert json.loads((out / "summary.json").read_text())["overall_call"]
 
 
 def test_changed_video_is_analysed_again(analysed, tmp_path, pattern_mp4, sample_squat):
@@ -183,3 +182,33 @@ def test_a_clinic_config_and_patient_details_are_saved(analysed, sample_squat, t
     assert metrics["subject"] == {"height_cm": 168.0, "sex": "female", "side_of_pain": "left"}
     travel = pd.read_csv(copy / "metrics_knee_forward_travel_reps.csv")
     assert "knee_travel_cm" in travel.columns
+
+
+def test_analyze_writes_the_report_with_key_frames_and_session(analysed):
+    out, result = analysed
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "report.html" in result.stdout
+    assert html.count('src="data:image/jpeg;base64,') == 3  # the three rep bottoms
+    assert json.loads((out / "session.json").read_text())["side_of_pain"] is None
+
+
+def test_report_command_rerenders_from_saved_results_with_new_thresholds(analysed, tmp_path):
+    out, _ = analysed
+    copy = tmp_path / "moved"  # the folder alone: no video next to it
+    shutil.copytree(out, copy)
+    clinic = tmp_path / "clinic.toml"
+    clinic.write_text('[valgus.fppa_upper_deg]\ncombined = 7.0\nsource = "our clinic"\n')
+    before = json.loads((copy / "metrics.json").read_text())
+    result = runner.invoke(app, ["report", str(copy), "--config", str(clinic), "--patient-id", "P-0042"])
+    assert result.exit_code == 0, result.output
+    after = json.loads((copy / "metrics.json").read_text())
+    assert after["config_hash"] != before["config_hash"]
+    assert after["families"]["knee_valgus"]["summary"] == before["families"]["knee_valgus"]["summary"]
+    html = (copy / "report.html").read_text(encoding="utf-8")
+    assert "P-0042" in html and "our clinic" in html
+
+
+def test_report_command_on_a_folder_without_results(tmp_path):
+    result = runner.invoke(app, ["report", str(tmp_path)])
+    assert result.exit_code == 6
+    assert "kneechain analyze" in result.stderr and len(result.stderr.strip().splitlines()) == 1

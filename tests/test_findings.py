@@ -445,3 +445,11 @@ def test_sample_single_leg_stand_does_not_call_an_unmeasurable_pelvis_normal(sam
     assert left.pattern != "none" and left.pattern != "foot-driven"
     assert "mean_drop_deg" not in evidence_metrics(left) or left.pattern == "hip-driven"
     assert any("by eye" in step for step in findings.overall.next_steps)
+
+
+def test_next_steps_do_not_ask_to_film_this_clip_again():
+    findings = derive_findings({"valgus": valgus((5, 3, 2, 8), (5, 3, 2, 8))}, SQUAT_FRONT, CONFIG)
+    assert findings.overall.call == "no clear pattern"
+    steps = " ".join(findings.overall.next_steps)
+    assert "front-view squat" not in steps and "side-view squat" in steps and "walk" in steps
+    assert "<=" not in findings.sides[0].statement and "≤ 13°" in findings.sides[0].statement

@@ -170,7 +170,8 @@ def derive_findings(metric_sets: Mapping[str, MetricSet], movement_info: Mapping
         strongest += [(s.strength, s.evidence) for s in scored]
     findings.sort(key=lambda f: f.side != pain)
     strong = float(config.value("confidence.strong_call"))
-    overall = build_overall(findings, strongest, [*differences, *gait], pain, ctx.sex_variant, strong)
+    overall = build_overall(findings, strongest, [*differences, *gait], pain, ctx.sex_variant, strong,
+                            movement_info.get("task"), movement_info.get("view"))  # fmt: skip
     return Findings(
         sides=tuple(findings),
         asymmetries=tuple(differences + gait),

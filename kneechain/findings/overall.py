@@ -25,15 +25,33 @@ FOOT_STEPS = (
     "Foot posture and pronation in stance (e.g. Foot Posture Index, navicular drop).",
     "Repeat the squat with the heels raised on a board: valgus that disappears points to ankle mobility.",
 )
-NONE_STEPS = (
-    "If symptoms persist, film the tasks not yet analysed (front-view squat and single-leg stands, "
-    "side-view squat, walk) and test hip abductor strength and ankle dorsiflexion clinically.",
+# (task, view) of each clip a full screen uses -> how the next steps name it (a walk: any view).
+SCREEN_TASKS = (
+    (("squat", "front"), "front-view squat"),
+    (("single_leg_stand", "front"), "single-leg stands"),
+    (("squat", "side"), "side-view squat"),
+    (("walk", None), "walk"),
 )
 MORE_DATA_STEPS = (
     "Film a front-view squat (5 slow reps) and single-leg stands on each leg (front view) for knee valgus, "
     "its thigh/shank split and pelvic drop, and a side-view squat for heel rise and shank angle; keep the "
     "whole body in view at 30 frames/s or more.",
 )
+
+
+def tasks_not_filmed(task: str | None, view: str | None) -> list[str]:
+    """The screening clips other than this one (``task`` filmed from ``view``)."""
+    return [name for (t, v), name in SCREEN_TASKS if not (t == task and v in (None, view))]
+
+
+def none_steps(task: str | None, view: str | None) -> tuple[str, ...]:
+    """Next steps without a pattern: film the tasks not yet analysed (not this clip's), test clinically."""
+    others = tasks_not_filmed(task, view)
+    listed = ", ".join(others[:-1]) + (" and " if len(others) > 1 else "") + others[-1]
+    return (
+        f"If symptoms persist, film the tasks not yet analysed ({listed}) and test hip abductor strength and "
+        "ankle dorsiflexion clinically.",
+    )
 
 
 def _call(findings: Sequence[Finding], side_of_pain: str | None) -> tuple[str, float]:
@@ -54,12 +72,13 @@ def _call(findings: Sequence[Finding], side_of_pain: str | None) -> tuple[str, f
     return "not enough data", 0.0
 
 
-def _next_steps(call: str, findings: Sequence[Finding]) -> tuple[str, ...]:
+def _next_steps(call: str, findings: Sequence[Finding], task: str | None = None,
+                view: str | None = None) -> tuple[str, ...]:  # fmt: skip
     steps = {
         "hip-driven": HIP_STEPS,
         "foot-driven": FOOT_STEPS,
         "mixed": HIP_STEPS + FOOT_STEPS,
-        "no clear pattern": NONE_STEPS,
+        "no clear pattern": none_steps(task, view),
     }.get(call, MORE_DATA_STEPS)
     pelvis_unassessed = any("pelvic drop" in reason for f in findings for reason in f.limitations)
     if pelvis_unassessed and HIP_STEPS[1] not in steps:
@@ -84,14 +103,17 @@ def _statement(call: str, confidence: float, evidence: Sequence[Evidence], norms
         text += ". Left-right differences beyond measurement error: " + "; ".join(
             describe_evidence(e, norms) for e in asymmetries
         )
+    if call == "not enough data":
+        return f"{text}. {DISCLAIMER} Not enough data for a call."
     return f"{text}. {DISCLAIMER} Confidence {confidence:.2f}."
 
 
 def build_overall(findings: Sequence[Finding], strongest: Sequence[tuple[float, Evidence]],
                   asymmetries: Sequence[Evidence], side_of_pain: str | None, norms: str,
-                  strong: float) -> Overall:  # fmt: skip
+                  strong: float, task: str | None = None, view: str | None = None) -> Overall:  # fmt: skip
     """The overall call (module docstring). ``strongest``: (strength, evidence) of every side's supporting
-    evidence (or normal readings when no side has a pattern); the top 3 of the call's sides are kept."""
+    evidence (or normal readings when no side has a pattern); the top 3 of the call's sides are kept.
+    ``task``/``view``: this clip's, left out of the clips the next steps suggest filming."""
     call, confidence = _call(findings, side_of_pain)
     if call in CALLED:
         sides = {f.side for f in findings if f.pattern in CALLED}
@@ -107,6 +129,6 @@ def build_overall(findings: Sequence[Finding], strongest: Sequence[tuple[float, 
         call=call,
         confidence=round(confidence, 2),
         evidence=top,
-        next_steps=_next_steps(call, findings),
+        next_steps=_next_steps(call, findings, task, view),
         statement=_statement(call, confidence, top, norms, asymmetries, strong),
     )

@@ -15,8 +15,24 @@ PATTERN_WORDS = {
 }
 
 
-def format_value(value: float, unit: str) -> str:
-    """``value`` with its unit at a sensible precision."""
+# How a comparison is written for a reader.
+COMPARISON_WORDS = {"<=": "≤", ">=": "≥", "|left-right| >": "|left − right| >"}
+
+
+def comparison_text(comparison: str) -> str:
+    """A saved comparison ("<=", ">=") with the symbols a person reads (≤, ≥)."""
+    return COMPARISON_WORDS.get(comparison, comparison)
+
+
+def format_value(value: float, unit: str, limit: float | None = None) -> str:
+    """``value`` with its unit at a sensible precision; one decimal more when it would round onto
+    ``limit`` without equalling it (13.3° against 13° reads "13.3°", not "13°")."""
+    if limit is not None and value != limit and format_value(value, unit) == format_value(limit, unit):
+        if unit in ("deg", "%"):
+            return f"{value:.1f}{'°' if unit == 'deg' else '%'}"
+        if unit == "cm":
+            return f"{value:.1f} cm"
+        return f"{value:.3f}{' s' if unit == 's' else ' foot lengths' if unit == 'foot lengths' else ''}"
     if unit == "deg":
         return f"{value:.0f}°"
     if unit in ("%", "cm"):
@@ -37,13 +53,15 @@ def describe_evidence(evidence: Evidence, norms: str = "combined") -> str:
     """One evidence item in words, e.g. "knee valgus (FPPA) 18° (> 13° upper normal for women; 5 reps)"."""
     if evidence.supports == "asymmetry" and evidence.threshold_key.startswith("gait."):
         return (
-            f"{evidence.label} {format_value(evidence.value, evidence.unit)}, {evidence.detail} (a magnitude "
+            f"{evidence.label} {format_value(evidence.value, evidence.unit, evidence.threshold)}, "
+            f"{evidence.detail} (a magnitude "
             f"above {format_value(evidence.threshold, evidence.unit)} is commonly called asymmetric; "
             f"{_items(evidence)} per side)"
         )
     if evidence.supports == "asymmetry":
         return (
-            f"{evidence.label} {format_value(evidence.value, evidence.unit)}, more on the {evidence.side} "
+            f"{evidence.label} {format_value(evidence.value, evidence.unit, evidence.threshold)}, more on "
+            f"the {evidence.side} "
             f"({evidence.detail}; smallest detectable difference "
             f"{format_value(evidence.threshold, evidence.unit)}; {_items(evidence)})"
         )
@@ -56,7 +74,8 @@ def describe_evidence(evidence: Evidence, norms: str = "combined") -> str:
     )
     detail = f"; {evidence.detail}" if evidence.detail else ""
     return (
-        f"{evidence.label} {format_value(evidence.value, evidence.unit)} ({evidence.comparison} "
+        f"{evidence.label} {format_value(evidence.value, evidence.unit, evidence.threshold)} "
+        f"({comparison_text(evidence.comparison)} "
         f"{format_value(evidence.threshold, evidence.unit)}{norm}{detail}; {_items(evidence)})"
     )
 
@@ -96,4 +115,6 @@ def side_statement(side: str, pattern: str, confidence: float, supporting: Seque
             text = f"{who}: not enough usable data for a hip- or foot-driven call."
         if reasons:
             text += f" Not usable: {_join(reasons[:3])}."
+    if pattern not in PATTERN_WORDS and pattern != "none" and confidence == 0:
+        return f"{text} {DISCLAIMER} Not enough data for a call."
     return f"{text} {DISCLAIMER} Confidence {confidence:.2f}."

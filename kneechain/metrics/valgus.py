@@ -342,14 +342,16 @@ def _valgus_quality(track: LandmarkTrack, view: object, table: pd.DataFrame, sep
         if flagged:
             common.append((0.5, (f"{flagged} of {len(table)} values {OUT_OF_RANGE}",)))
         quality["fppa"] = combine_quality(common, FPPA_MAX_CONFIDENCE, FPPA_LIMITATION)
-    if n_fppa and has_baseline:
+    if not quality["fppa"].measured:
+        quality["fppa_components"] = MetricQuality.not_measured("FPPA not measured", *quality["fppa"].reasons)
+    elif has_baseline:
         split = "thigh/shank split depends on where MediaPipe puts the knee between hip and ankle"
         quality["fppa_components"] = combine_quality(
             common, FPPA_MAX_CONFIDENCE * 0.9, FPPA_LIMITATION, (split,)
         )
     else:
         quality["fppa_components"] = MetricQuality.not_measured(
-            "no standing frames to refer the thigh and shank angles to" if n_fppa else "FPPA not measured"
+            "no standing frames to refer the thigh and shank angles to"
         )
     common = common[:3]
     n_sep = int(separation["knee_ankle_separation_ratio"].notna().sum())

@@ -1,0 +1,553 @@
+"""Load a saved analysis folder into the data the HTML report shows.
+
+Reads only the folder's files (``summary.json``, ``movement.json``, ``metrics.json``, ``config.json``,
+``session.json``, ``keyframes.json``, ``keypoint_quality.csv``); never the video and never recomputes a
+metric: values are only rounded for display (``DECIMALS_BY_UNIT``) and compared with the saved thresholds
+(``config.json``) to label them within / above / below the range. Optional files and missing keys read as
+empty; a folder without ``summary.json``, ``movement.json`` and ``metrics.json``, or with an unreadable
+JSON file, raises ``TrackFormatError`` (exit code 6).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import math
+import re
+from dataclasses import dataclass, field, replace
+from pathlib import Path, PurePath
+
+import pandas as pd
+
+from kneechain.errors import TrackFormatError
+from kneechain.findings.inputs import QUALITY_GROUPS, UNIT_SUFFIXES, unit_of
+
+SUMMARY_FILE = "summary.json"
+MOVEMENT_FILE = "movement.json"
+METRICS_FILE = "metrics.json"
+CONFIG_FILE = "config.json"
+SESSION_FILE = "session.json"
+KEYFRAMES_FILE = "keyframes.json"
+KEYPOINT_QUALITY_FILE = "keypoint_quality.csv"
+REQUIRED_FILES = (SUMMARY_FILE, MOVEMENT_FILE, METRICS_FILE)
+RERUN_HINT = "Run 'kneechain analyze' on the video to write them."
+SESSION_KEYS = ("patient_id", "date", "clinician", "notes", "side_of_pain")
+# Display rounding per unit: angles to 1°, times to 0.01 s, ratios and lengths in body units to 0.01.
+DECIMALS_BY_UNIT = {"deg": 0, "s": 2, "ratio": 2, "foot lengths": 2, "leg lengths": 2, "leg lengths/s": 2,
+                    "m/s": 2, "cm": 1, "%": 1, "steps/min": 0, "": 2}  # fmt: skip
+UNIT_TEXT = {"deg": "°", "%": "%", "ratio": "", "": ""}
+SIDE_ROWS = ("left", "right", "both")
+FAMILY_TITLES = {
+    "knee_valgus": "Knee valgus (front view)",
+    "pelvic_drop": "Pelvic drop and trunk lean (front view)",
+    "knee_forward_travel": "Knee-forward travel, shank, trunk and heel (side view)",
+    "gait": "Gait",
+}
+# Metric (or quality group) -> (label, one-line definition). Full definitions: kneechain/metrics/.
+# fmt: off
+METRIC_INFO = {
+    "fppa_deg": ("knee valgus (FPPA)", "Frontal plane projection angle at the rep bottom or deepest "
+                 "stance point: deviation from straight of hip-knee-ankle; positive = knee inward (valgus)."),
+    "thigh_deg": ("thigh part of the FPPA", "Thigh from vertical in the frontal plane; positive = knee "
+                  "inward of the hip. Thigh + shank = FPPA."),
+    "shank_deg": ("shank part of the FPPA", "Shank from vertical in the frontal plane; positive = knee "
+                  "inward of the ankle. Thigh + shank = FPPA."),
+    "fppa_change_deg": ("FPPA change from standing", "FPPA minus the subject's own standing FPPA."),
+    "thigh_change_deg": ("thigh part, change from standing", "Thigh angle minus its standing value."),
+    "shank_change_deg": ("shank part, change from standing", "Shank angle minus its standing value."),
+    "foot_progression_deg": ("toe-out (foot progression angle)", "Heel-to-toe direction from MediaPipe's "
+                             "3D landmarks; positive = toes pointing out. A rough estimate."),
+    "knee_ankle_separation_ratio": ("knee-to-ankle separation ratio", "Knee distance / ankle distance at "
+                                    "the squat bottom; below 1 = knees closer together than the ankles."),
+    "peak_drop_deg": ("peak contralateral pelvic drop", "Largest tilt of the hip line in stance, relative to "
+                      "two-leg standing; positive = pelvis lower on the swing side."),
+    "mean_drop_deg": ("mean contralateral pelvic drop", "Mean tilt of the hip line over the stance, relative "
+                      "to two-leg standing; positive = pelvis lower on the swing side."),
+    "peak_trunk_lean_deg": ("peak trunk lean", "Trunk axis (mid-hip to mid-shoulder) from vertical; "
+                            "positive = toward the stance side."),
+    "mean_trunk_lean_deg": ("mean trunk lean", "Mean trunk axis angle from vertical over the stance; "
+                            "positive = toward the stance side."),
+    "mean_shoulder_tilt_deg": ("mean shoulder tilt", "Tilt of the shoulder line over the stance, "
+                               "relative to two-leg standing."),
+    "knee_travel_foot": ("knee-forward travel", "Knee ahead of the toe at the squat bottom, in foot "
+                         "lengths; positive = ahead. Never a problem on its own."),
+    "knee_travel_cm": ("knee-forward travel (cm)", "Knee ahead of the toe at the squat bottom, in cm."),
+    "shank_angle_deg": ("shank angle", "Shank from vertical at the squat bottom, knee ahead of the ankle "
+                        "positive: a proxy for ankle dorsiflexion."),
+    "heel_rise_foot": ("heel rise", "Heel lift at the squat bottom relative to standing, in foot lengths."),
+    "heel_rise_cm": ("heel rise (cm)", "Heel lift at the squat bottom relative to standing, in cm."),
+    "hip_below_knee_leg": ("squat depth (hip below knee)", "Hip below the knee at the bottom, in leg "
+                           "lengths; negative = hip above the knee."),
+    "knee_flexion_deg": ("knee flexion (2D)", "2D knee angle at the squat bottom; 0° = straight knee."),
+    "trunk_angle_deg": ("trunk angle", "Trunk from vertical at the squat bottom; positive = forward."),
+    "stride_time_s": ("stride time", "Heel strike to the next heel strike of the same foot."),
+    "stance_time_s": ("stance time", "Heel strike to toe-off of the same foot."),
+    "swing_time_s": ("swing time", "Toe-off to the next heel strike of the same foot."),
+    "stance_pct": ("stance share of the stride", "Stance time as a share of the stride time."),
+    "double_support_s": ("double support", "Time within a stride with both feet on the floor."),
+    "stride_length_leg": ("stride length", "Between successive heel footprints of the same foot, in leg "
+                          "lengths."),
+    "stride_length_cm": ("stride length (cm)", "Between successive heel footprints of the same foot, in cm."),
+    "walking_speed_leg_s": ("walking speed", "Stride length / stride time, in leg lengths per second."),
+    "walking_speed_m_s": ("walking speed (m/s)", "Stride length / stride time, in metres per second."),
+    "step_time_s": ("step time", "The other foot's heel strike to this foot's heel strike."),
+    "step_length_leg": ("step length", "The other heel to this heel at heel strike along the walking "
+                        "direction (leg lengths), corrected for near/far-foot perspective."),
+    "step_length_cm": ("step length (cm)", "The other heel to this heel at heel strike, in cm."),
+    "cadence_steps_min": ("cadence", "Steps per minute."),
+    "fppa": ("knee valgus (FPPA)", "Frontal plane projection angle of the hip-knee-ankle line."),
+    "fppa_components": ("thigh / shank split of the FPPA", "The FPPA split into thigh and shank angles."),
+    "knee_ankle_separation": ("knee-to-ankle separation ratio", "Knee distance / ankle distance."),
+    "foot_progression": ("toe-out (foot progression angle)", "Heel-to-toe direction; positive = toes out."),
+    "pelvic_drop": ("contralateral pelvic drop", "Tilt of the hip line in stance relative to standing."),
+    "trunk_lean": ("trunk lean", "Trunk axis from vertical; positive = toward the stance side."),
+}
+# fmt: on
+# Metric -> (config key, kind): "upper" (normal at or below), "lower" (normal at or above), "band" (±).
+THRESHOLD_KEYS = {
+    "fppa_deg": ("valgus.fppa_upper_deg", "upper"),
+    "foot_progression_deg": ("valgus.toe_out_upper_deg", "upper"),
+    "peak_drop_deg": ("pelvis.drop_upper_deg", "upper"),
+    "mean_drop_deg": ("pelvis.drop_upper_deg", "upper"),
+    "peak_trunk_lean_deg": ("pelvis.trunk_lean_upper_deg", "upper"),
+    "mean_trunk_lean_deg": ("pelvis.trunk_lean_upper_deg", "upper"),
+    "heel_rise_foot": ("knee_travel.heel_rise_upper_foot", "upper"),
+    "heel_rise_cm": ("knee_travel.heel_rise_upper_cm", "upper"),
+    "shank_angle_deg": ("knee_travel.upright_shank_deg", "lower"),
+    "trunk_angle_deg": ("knee_travel.trunk_pitch_deg", "upper"),
+    "pelvic_obliquity_change_deg": ("pelvis.drop_upper_deg", "band"),
+    "trunk_lean_left_change_deg": ("pelvis.trunk_lean_upper_deg", "band"),
+}
+SDD_KEYS = {"fppa_deg": "valgus.fppa_sdd_deg", "fppa_change_deg": "valgus.fppa_sdd_deg",
+            "peak_drop_deg": "pelvis.drop_sdd_deg", "mean_drop_deg": "pelvis.drop_sdd_deg"}  # fmt: skip
+SYMMETRY_KEY = "gait.symmetry_index_upper_pct"
+NORM_TEXT = {"combined": "women and men combined", "female": "women", "male": "men"}
+
+
+@dataclass(frozen=True)
+class Status:
+    """How a value compares with its range: ``key`` (CSS class), a symbol and a text label (so the status
+    reads without colour)."""
+
+    key: str
+    symbol: str
+    label: str
+
+
+WITHIN = Status("within", "✓", "within range")
+ABOVE = Status("above", "▲", "above range")
+BELOW = Status("below", "▼", "below range")
+NO_RANGE = Status("reference", "–", "no cut-off")
+NOT_MEASURED = Status("not-measured", "∅", "not measured")
+
+
+@dataclass(frozen=True)
+class Threshold:
+    """A saved threshold: its ``value`` in ``unit``, ``kind`` (upper/lower/band), ``source``, whether the
+    figure is ``verified`` and which config ``key`` it came from."""
+
+    key: str
+    value: float
+    kind: str
+    unit: str
+    source: str
+    verified: bool
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class SideValue:
+    """One summary row shown on a card: the rounded ``value`` (and SD), as display text, with a status;
+    ``detail``: one more decimal where the rounded value sits on the limit it is beyond."""
+
+    side: str
+    value: float
+    text: str
+    sd_text: str
+    n: int
+    status: Status
+    detail: str = ""
+    beyond: str = ""
+
+
+@dataclass(frozen=True)
+class MetricCard:
+    """Everything one metric card shows (``sides`` empty and ``measured`` False: "not measured")."""
+
+    family: str
+    metric: str
+    label: str
+    definition: str
+    unit: str
+    decimals: int
+    measured: bool
+    sides: tuple[SideValue, ...]
+    difference: SideValue | None
+    difference_text: str
+    symmetry: SideValue | None
+    range_text: str
+    threshold: Threshold | None
+    confidence: float
+    low_confidence: bool
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class FamilyCards:
+    family: str
+    title: str
+    cards: tuple[MetricCard, ...]
+    notes: tuple[str, ...] = ()
+
+    @property
+    def measured(self) -> tuple[MetricCard, ...]:
+        return tuple(card for card in self.cards if card.measured)
+
+    @property
+    def not_measured(self) -> tuple[MetricCard, ...]:
+        return tuple(card for card in self.cards if not card.measured)
+
+    @property
+    def not_measured_by_reason(self) -> list[tuple[str, list[MetricCard]]]:
+        """The not-measured cards grouped by their reasons (one line per distinct reason)."""
+        groups: dict[str, list[MetricCard]] = {}
+        for card in self.not_measured:
+            groups.setdefault("; ".join(card.reasons), []).append(card)
+        return list(groups.items())
+
+
+@dataclass(frozen=True)
+class KeyFrame:
+    """A key frame image embedded as a data URI, with its time, caption and kind."""
+
+    data_uri: str
+    t_s: float | None
+    caption: str
+    kind: str
+
+
+@dataclass
+class ReportContext:
+    """All the data the template needs (``figures`` are added by the renderer)."""
+
+    session: dict
+    summary: dict
+    movement: dict
+    metrics: dict
+    config: dict
+    usable: bool
+    families: list[FamilyCards]
+    keypoints: list[dict]
+    keyframes: list[KeyFrame]
+    figures: list = field(default_factory=list)
+
+
+def read_json(folder: Path, name: str) -> dict | list:
+    """A JSON file of the folder, or {} when it is absent; ``TrackFormatError`` when it is unreadable."""
+    path = folder / name
+    if not path.is_file():
+        return {}
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        message = f"the saved results file '{path}' is unreadable ({error})."
+        raise TrackFormatError(message, RERUN_HINT) from error
+
+
+def require_results(folder: Path) -> None:
+    """Raise ``TrackFormatError`` unless ``folder`` holds the results of ``kneechain analyze``."""
+    missing = [name for name in REQUIRED_FILES if not (folder / name).is_file()]
+    if missing:
+        raise TrackFormatError(
+            f"'{folder}' holds no kneechain analysis results (missing {', '.join(missing)}).", RERUN_HINT
+        )
+
+
+def read_csv(folder: Path, name: str) -> pd.DataFrame:
+    """A CSV table of the folder, or an empty table when it is absent or empty."""
+    path = folder / name
+    if not path.is_file() or path.stat().st_size == 0:
+        return pd.DataFrame()
+    try:
+        return pd.read_csv(path)
+    except pd.errors.EmptyDataError:
+        return pd.DataFrame()
+
+
+def decimals_for(metric: str) -> int:
+    """Display decimals of a metric, from its unit (``DECIMALS_BY_UNIT``)."""
+    return DECIMALS_BY_UNIT.get(unit_of(metric), 2)
+
+
+def format_number(value: float | None, decimals: int) -> str:
+    """``value`` rounded to ``decimals`` as text ("" for a missing value; never "-0")."""
+    if value is None or not math.isfinite(value):
+        return ""
+    rounded = round(float(value), decimals)
+    if rounded == 0:
+        rounded = 0.0
+    return f"{rounded:.{decimals}f}"
+
+
+def unit_text(unit: str) -> str:
+    """How a unit is written after a number ("°", "%", " s", " foot lengths")."""
+    return UNIT_TEXT.get(unit, f" {unit}")
+
+
+def threshold_of(config: dict, key: str, kind: str, norms: str = "combined") -> Threshold | None:
+    """The threshold ``key`` ("group.name") from ``config.json``, picking the ``norms`` variant."""
+    group, _, name = key.partition(".")
+    entry = config.get("thresholds", {}).get(group, {}).get(name)
+    if not isinstance(entry, dict):
+        return None
+    value = entry.get("value", entry.get(norms, entry.get("combined")))
+    if not isinstance(value, int | float):
+        return None
+    return Threshold(key, float(value), kind, str(entry.get("unit", "")), str(entry.get("source", "")),
+                     bool(entry.get("verified", False)), str(entry.get("note", "")))  # fmt: skip
+
+
+def metric_threshold(config: dict, metric: str, norms: str = "combined") -> Threshold | None:
+    """The range threshold that applies to ``metric`` (``THRESHOLD_KEYS``), or None."""
+    if metric not in THRESHOLD_KEYS:
+        return None
+    key, kind = THRESHOLD_KEYS[metric]
+    return threshold_of(config, key, kind, norms)
+
+
+def status_of(value: float, threshold: Threshold | None) -> Status:
+    """Within / above / below ``threshold`` (the saved mean, unrounded, as the findings compare it)."""
+    if threshold is None or not math.isfinite(value):
+        return NO_RANGE
+    if threshold.kind == "lower":
+        return BELOW if value < threshold.value else WITHIN
+    if threshold.kind == "band":
+        return ABOVE if abs(value) > threshold.value else WITHIN
+    return ABOVE if value > threshold.value else WITHIN
+
+
+def range_text(threshold: Threshold | None, norms: str, decimals: int) -> str:
+    """The normal range in words, e.g. "≤ 13° (upper normal, women and men combined)"."""
+    if threshold is None:
+        return "no validated cut-off: reported only"
+    value = format_number(threshold.value, max(decimals, 0 if threshold.value.is_integer() else 2))
+    unit = unit_text(threshold.unit)
+    if threshold.key == "valgus.fppa_upper_deg":
+        return f"≤ {value}{unit} (upper normal, {NORM_TEXT.get(norms, norms)})"
+    low = source_lower_bound(threshold)
+    if low:
+        return f"{low}–{value}{unit} typical (source); only above {value}{unit} is flagged"
+    if threshold.kind == "lower":
+        return f"≥ {value}{unit} (below: upright shank; a foot sign only with a large trunk pitch)"
+    return f"≤ {value}{unit}"
+
+
+def source_lower_bound(threshold: Threshold) -> str:
+    """The lower end of a range its source gives as "5-13 deg" ending at the upper threshold, or ""."""
+    if threshold.kind != "upper":
+        return ""
+    found = re.search(r"(\d+(?:\.\d+)?)\s*[-–]\s*(\d+(?:\.\d+)?)\s*deg", threshold.source)
+    if found is None or float(found.group(2)) != threshold.value:
+        return ""
+    return found.group(1)
+
+
+def beyond_of(value: float, threshold: Threshold) -> bool:
+    """Whether one item's value lies outside the range."""
+    if threshold.kind == "lower":
+        return value < threshold.value
+    if threshold.kind == "band":
+        return abs(value) > threshold.value
+    return value > threshold.value
+
+
+def beyond_text(items: list[dict], side: str, metric: str, threshold: Threshold | None) -> str:
+    """How many of a side's saved items lie beyond the limit, and the extreme one, e.g. "1 of 3 reps
+    above 13° (max 15°)"; "" without a threshold or items."""
+    values = [float(item[metric]) for item in items if str(item.get("side")) == side
+              and isinstance(item.get(metric), int | float) and math.isfinite(item[metric])]  # fmt: skip
+    if threshold is None or not values:
+        return ""
+    kinds = [
+        str(item.get("kind", "")) for item in items if str(item.get("side")) == side and item.get("kind")
+    ]
+    kind = kinds[0] if kinds else "item"
+    count = sum(beyond_of(v, threshold) for v in values)
+    decimals, unit = decimals_for(metric), unit_text(unit_of(metric))
+    word = {"lower": "below ", "band": "beyond ±"}.get(threshold.kind, "above ")
+    limit = format_number(threshold.value, max(decimals, 0 if threshold.value.is_integer() else 2))
+    if threshold.kind == "lower":
+        name, extreme = "min", min(values)
+    else:
+        name, extreme = "max", max(values, key=abs) if threshold.kind == "band" else max(values)
+    plural = "s" if len(values) != 1 else ""
+    extreme_text = format_number(extreme, decimals)
+    if extreme_text == limit and extreme != threshold.value:  # rounds onto the limit: one more decimal
+        extreme_text = format_number(extreme, decimals + 1)
+    return f"{count} of {len(values)} {kind}{plural} {word}{limit}{unit} ({name} {extreme_text}{unit})"
+
+
+def quality_for(quality: dict, metric: str) -> tuple[str, dict]:
+    """The quality entry covering ``metric`` (by name, name without unit, or group) and its key."""
+    stripped = next((metric[: -len(s)] for s in UNIT_SUFFIXES if metric.endswith(s)), metric)
+    for key in (metric, stripped, *QUALITY_GROUPS.get(metric, ())):
+        if key in quality:
+            return key, quality[key]
+    return "", {}
+
+
+def side_value(row: dict, metric: str, threshold: Threshold | None) -> SideValue:
+    """A summary row as displayed: mean ± SD rounded by the metric's unit, with its status."""
+    decimals = decimals_for(metric)
+    mean = row.get("mean")
+    mean = float(mean) if isinstance(mean, int | float) else math.nan
+    text = format_number(mean, decimals)
+    value = float(text) if text else math.nan
+    sd = row.get("sd")
+    sd_text = format_number(float(sd), decimals) if isinstance(sd, int | float) else ""
+    status = status_of(mean, threshold)
+    detail = ""
+    on_limit = threshold is not None and math.isfinite(value) and value == threshold.value != mean
+    if on_limit or (
+        threshold is not None and status in (ABOVE, BELOW) and status_of(value, threshold) != status
+    ):
+        detail = format_number(mean, decimals + 1) + unit_text(unit_of(metric))  # rounds onto the limit
+    return SideValue(str(row.get("side")), value, text, sd_text, int(row.get("n") or 0), status, detail)
+
+
+def difference_text(difference: SideValue | None, metric: str, config: dict) -> str:
+    """The left-right difference against the smallest detectable difference, in words."""
+    if difference is None or not difference.text:
+        return ""
+    unit = unit_text(unit_of(metric))
+    sdd = threshold_of(config, SDD_KEYS[metric], "upper") if metric in SDD_KEYS else None
+    if sdd is None:
+        return f"left − right {difference.text}{unit} (no smallest detectable difference known)"
+    beyond = abs(difference.value) > sdd.value
+    verdict = "beyond measurement error" if beyond else "within measurement error"
+    limit = f"smallest detectable difference {sdd.value:g}{unit}"
+    return f"left − right {difference.text}{unit}: {verdict} ({limit})"
+
+
+def build_card(family: str, metric: str, rows: list[dict], quality: dict, config: dict, norms: str,
+               min_confidence: float, items: list[dict] | None = None) -> MetricCard:  # fmt: skip
+    """One metric card from the metric's summary rows, quality entry and saved per-item values."""
+    _, entry = quality_for(quality, metric)
+    label, definition = METRIC_INFO.get(metric, (metric.replace("_", " "), ""))
+    threshold = metric_threshold(config, metric, norms)
+    by_side = {str(row.get("side")): row for row in rows}
+    sides = tuple(side_value(by_side[s], metric, threshold) for s in SIDE_ROWS if s in by_side)
+    sides = tuple(
+        replace(side, beyond=beyond_text(items or [], side.side, metric, threshold))
+        for side in sides
+        if side.text
+    )
+    measured = bool(entry.get("measured", bool(rows))) and any(s.text for s in sides)
+    difference = symmetry = None
+    if "left_minus_right" in by_side:
+        difference = side_value(by_side["left_minus_right"], metric, None)
+    if "symmetry_index_pct" in by_side:
+        si = threshold_of(config, SYMMETRY_KEY, "band")
+        symmetry = side_value({**by_side["symmetry_index_pct"], "n": 0}, "symmetry_index_pct", si)
+    confidence = float(entry.get("confidence", 0.0) or 0.0)
+    reasons = tuple(entry.get("reasons", ()))
+    if not measured and entry.get("measured", True):
+        reasons = ("no value was measured in this clip",)
+    return MetricCard(
+        family, metric, label, definition, unit_of(metric), decimals_for(metric), measured,
+        sides if measured else (), difference if measured else None,
+        difference_text(difference, metric, config) if measured else "", symmetry if measured else None,
+        range_text(threshold, norms, decimals_for(metric)), threshold, confidence,
+        measured and confidence < min_confidence, reasons,
+    )  # fmt: skip
+
+
+def build_family(family: str, data: dict, config: dict, norms: str, min_confidence: float) -> FamilyCards:
+    """The cards of one metric family: every metric in its summary, then every quality entry no summary
+    metric covers (shown as not measured)."""
+    rows_by_metric: dict[str, list[dict]] = {}
+    for row in data.get("summary", []):
+        rows_by_metric.setdefault(str(row.get("metric")), []).append(row)
+    quality = data.get("quality", {})
+    items = [item for table in data.get("items", {}).values() if isinstance(table, list) for item in table
+             if isinstance(item, dict)]  # fmt: skip
+    cards = [build_card(family, m, rows, quality, config, norms, min_confidence, items)
+             for m, rows in rows_by_metric.items()]  # fmt: skip
+    covered = {quality_for(quality, metric)[0] for metric in rows_by_metric}
+    cards += [build_card(family, key, [], quality, config, norms, min_confidence)
+              for key in quality if key not in covered]  # fmt: skip
+    title = FAMILY_TITLES.get(family, family.replace("_", " ").capitalize())
+    return FamilyCards(family, title, tuple(cards), tuple(data.get("notes", ())))
+
+
+def build_families(metrics: dict, config: dict) -> list[FamilyCards]:
+    """Cards for every metric family in ``metrics.json``."""
+    norms = str(metrics.get("findings", {}).get("norms") or "combined")
+    minimum = threshold_of(config, "confidence.min_metric_confidence", "lower")
+    min_confidence = minimum.value if minimum else 0.3
+    families = metrics.get("families", {})
+    return [build_family(name, data, config, norms, min_confidence) for name, data in families.items()]
+
+
+def load_session(folder: Path, session: dict | None, metrics: dict) -> dict:
+    """The patient/session fields as strings: ``session`` if given, else ``session.json``; the painful side
+    falls back to the one saved with the metrics."""
+    source = session if session is not None else read_json(folder, SESSION_FILE)
+    fields = {key: str(source[key]) for key in SESSION_KEYS if isinstance(source, dict) and source.get(key)}
+    if "side_of_pain" not in fields and metrics.get("subject", {}).get("side_of_pain"):
+        fields["side_of_pain"] = str(metrics["subject"]["side_of_pain"])
+    return fields
+
+
+def load_keyframes(folder: Path) -> list[KeyFrame]:
+    """The key frames listed in ``keyframes.json`` as embedded JPEGs; entries that name anything but a JPEG
+    file inside the folder, or a missing file, are skipped."""
+    listed = read_json(folder, KEYFRAMES_FILE)
+    frames = []
+    for entry in listed if isinstance(listed, list) else []:
+        name = str(entry.get("file", "")) if isinstance(entry, dict) else ""
+        path = folder / name
+        if not name or PurePath(name).name != name or path.suffix.lower() not in (".jpg", ".jpeg"):
+            continue
+        if not path.is_file():
+            continue
+        data = base64.b64encode(path.read_bytes()).decode("ascii")
+        t_s = entry.get("t_s")
+        frames.append(KeyFrame(f"data:image/jpeg;base64,{data}", float(t_s) if t_s is not None else None,
+                               str(entry.get("caption", "")), str(entry.get("kind", ""))))  # fmt: skip
+    return frames
+
+
+def load_keypoint_quality(folder: Path) -> list[dict]:
+    """The ``keypoint_quality.csv`` rows of the hips, knees, ankles, heels and toes."""
+    table = read_csv(folder, KEYPOINT_QUALITY_FILE)
+    if table.empty or "keypoint" not in table.columns:
+        return []
+    joints = ("hip", "knee", "ankle", "heel", "foot_index")
+    wanted = [f"{side}_{joint}" for joint in joints for side in ("left", "right")]
+    rows = table.set_index("keypoint")
+    return [{"keypoint": name.replace("_", " ").replace("foot index", "toe"), **rows.loc[name].to_dict()}
+            for name in wanted if name in rows.index]  # fmt: skip
+
+
+def load_context(folder: Path, session: dict | None = None) -> ReportContext:
+    """Everything the report shows, from the saved files of ``folder``."""
+    folder = Path(folder)
+    require_results(folder)
+    summary = read_json(folder, SUMMARY_FILE)
+    movement = read_json(folder, MOVEMENT_FILE)
+    metrics = read_json(folder, METRICS_FILE)
+    config = read_json(folder, CONFIG_FILE)
+    verdict = movement.get("verdict", {})
+    usable = bool(verdict.get("usable", summary.get("usable", False)))
+    return ReportContext(
+        session=load_session(folder, session, metrics),
+        summary=summary,
+        movement=movement,
+        metrics=metrics,
+        config=config,
+        usable=usable,
+        families=build_families(metrics, config) if usable else [],
+        keypoints=load_keypoint_quality(folder),
+        keyframes=load_keyframes(folder),
+    )

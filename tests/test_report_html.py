@@ -1,0 +1,326 @@
+"""The HTML report (kneechain.report.render): parsed with the standard library's html.parser.
+
+Analysis folders are made once per test run from the bundled samples (squat_front, walk_side) and from the
+first second of the squat clip (unusable: too short, no task), reusing the poses kept in pytest's cache.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import math
+import re
+import shutil
+from html.parser import HTMLParser
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from kneechain.api import analyze_video
+from kneechain.report.context import decimals_for, format_number
+from kneechain.report.render import render_report
+from tests.conftest import PROJECT_ROOT, SAMPLE_DIR, cached_poses
+
+MAX_REPORT_BYTES = 5 * 1024 * 1024
+VOID_TAGS = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "wbr"}
+FORBIDDEN_TAGS = {"script", "link", "iframe", "object", "embed", "base", "frame"}
+STATUS_LABELS = ("within range", "above range", "below range", "no cut-off")
+
+
+class ReportParser(HTMLParser):
+    """Collects ids, tags, attribute values, text, and the text inside each element with ``data-value``."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.ids: set[str] = set()
+        self.tags: list[str] = []
+        self.attributes: list[tuple[str, str, str]] = []  # (tag, name, value)
+        self.values: list[dict] = []  # attrs of every element with data-value, plus its "text"
+        self.not_measured: list[dict] = []
+        self.text: list[str] = []
+        self._open: list[tuple[dict, str, int]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = {name: value or "" for name, value in attrs}
+        self.tags.append(tag)
+        self.attributes += [(tag, name, value) for name, value in attributes.items()]
+        if "id" in attributes:
+            self.ids.add(attributes["id"])
+        if attributes.get("data-measured") == "false":
+            self.not_measured.append(attributes)
+        for record, name, depth in self._open:
+            if name == tag and tag not in VOID_TAGS:
+                self._open[self._open.index((record, name, depth))] = (record, name, depth + 1)
+        if "data-value" in attributes and tag not in VOID_TAGS:
+            record = {**attributes, "text": ""}
+            self.values.append(record)
+            self._open.append((record, tag, 1))
+
+    def handle_endtag(self, tag: str) -> None:
+        for index in range(len(self._open) - 1, -1, -1):
+            record, name, depth = self._open[index]
+            if name == tag:
+                if depth == 1:
+                    self._open.pop(index)
+                else:
+                    self._open[index] = (record, name, depth - 1)
+                break
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+        for record, _, _ in self._open:
+            record["text"] += data
+
+
+def parse(html: str) -> ReportParser:
+    parser = ReportParser()
+    parser.feed(html)
+    parser.close()
+    return parser
+
+
+def analyse(video: Path, folder: Path, request) -> Path:
+    """Analyse ``video`` into ``folder`` (poses from pytest's cache) and render its report."""
+    folder.mkdir(parents=True)
+    cached_poses(video, request).save(folder / "poses.parquet")
+    analyze_video(video, folder)
+    return render_report(folder)
+
+
+@pytest.fixture(scope="session")
+def report_dirs(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("reports")
+
+
+@pytest.fixture(scope="session")
+def squat_report(report_dirs, sample_squat, request) -> Path:
+    return analyse(sample_squat, report_dirs / "squat_front", request)
+
+
+@pytest.fixture(scope="session")
+def walk_report(report_dirs, request) -> Path:
+    return analyse(SAMPLE_DIR / "walk_side.mp4", report_dirs / "walk_side", request)
+
+
+@pytest.fixture(scope="session")
+def unusable_report(report_dirs, short_person_clip, request) -> Path:
+    return analyse(short_person_clip, report_dirs / "short", request)
+
+
+@pytest.fixture(params=["squat_report", "walk_report", "unusable_report"])
+def any_report(request) -> Path:
+    return request.getfixturevalue(request.param)
+
+
+def measured_rows(metrics: dict) -> list[tuple[str, str, str]]:
+    """(metric, side, expected text) for every summary row the report must show as a number."""
+    from kneechain.report.context import quality_for
+
+    rows = []
+    for family in metrics["families"].values():
+        for row in family["summary"]:
+            _, quality = quality_for(family["quality"], row["metric"])
+            if not quality.get("measured", True) or row["mean"] is None or not math.isfinite(row["mean"]):
+                continue
+            metric = "symmetry_index_pct" if row["side"] == "symmetry_index_pct" else row["metric"]
+            rows.append((row["metric"], row["side"], format_number(row["mean"], decimals_for(metric))))
+    return rows
+
+
+def shown_values(parser: ReportParser) -> dict[tuple[str, str], dict]:
+    return {(record["data-metric"], record["data-side"]): record for record in parser.values}
+
+
+def test_required_sections_are_present(squat_report, walk_report):
+    for report, extra in ((squat_report, {"fig-knee_valgus-1"}), (walk_report, {"fig-gait-events"})):
+        parser = parse(report.read_text(encoding="utf-8"))
+        required = {"header", "session", "video", "summary", "overall", "metrics", "figures", "quality",
+                    "quality-facts", "keypoints", "warnings", "definitions", "fig-left-right"}  # fmt: skip
+        assert required | extra <= parser.ids, sorted((required | extra) - parser.ids)
+        assert parser.tags.count("svg") >= 2
+
+
+@pytest.mark.parametrize("name", ["squat_report", "walk_report"])
+def test_every_metric_value_matches_metrics_json(name, request):
+    report = request.getfixturevalue(name)
+    metrics = json.loads((report.parent / "metrics.json").read_text(encoding="utf-8"))
+    shown = shown_values(parse(report.read_text(encoding="utf-8")))
+    expected = measured_rows(metrics)
+    assert expected, "the sample should have measured metrics"
+    for metric, side, text in expected:
+        record = shown.get((metric, side))
+        assert record is not None, f"{metric} {side} is not on the page"
+        assert record["data-value"] == text, (metric, side, record["data-value"], text)
+        assert text in record["text"], (metric, side, record["text"])
+    assert len(shown) == len(expected), "the page shows a number that metrics.json does not hold"
+
+
+def test_rounding_follows_the_units(squat_report, walk_report):
+    squat = shown_values(parse(squat_report.read_text(encoding="utf-8")))
+    walk = shown_values(parse(walk_report.read_text(encoding="utf-8")))
+    assert re.fullmatch(r"-?\d+", squat[("fppa_deg", "left")]["data-value"])  # angles to 1°
+    assert re.fullmatch(r"-?\d+\.\d\d", walk[("step_time_s", "left")]["data-value"])  # times to 0.01 s
+    assert re.fullmatch(r"-?\d+\.\d\d", squat[("knee_ankle_separation_ratio", "both")]["data-value"])
+
+
+def test_status_reads_without_colour(squat_report):
+    parser = parse(squat_report.read_text(encoding="utf-8"))
+    rows = [record for record in parser.values if "data-status" in record]
+    assert rows
+    for record in rows:
+        assert any(label in record["text"] for label in STATUS_LABELS), record["text"]
+
+
+def test_not_measured_metrics_show_no_number(squat_report):
+    metrics = json.loads((squat_report.parent / "metrics.json").read_text(encoding="utf-8"))
+    parser = parse(squat_report.read_text(encoding="utf-8"))
+    travel = metrics["families"]["knee_forward_travel"]["quality"]  # front view: none of it measured
+    assert travel and not any(q["measured"] for q in travel.values())
+    hidden = {record["data-metric"] for record in parser.not_measured}
+    assert set(travel) <= hidden
+    assert not {record["data-metric"] for record in parser.values} & set(travel)
+    assert "needs a side view" in "".join(parser.text)
+
+
+def test_no_external_references(any_report):
+    html = any_report.read_text(encoding="utf-8")
+    parser = parse(html)
+    assert not re.search(r"https?:|ftp:|file:", html, flags=re.I)
+    assert not FORBIDDEN_TAGS & set(parser.tags)
+    assert "@import" not in html
+    for tag, name, value in parser.attributes:
+        if name in ("src", "href", "xlink:href", "action", "poster", "srcset"):
+            assert value.startswith("#") or value.startswith("data:image/"), (tag, name, value[:60])
+    for target in re.findall(r"url\(\s*([^)]*)\)", html):
+        assert target.strip("'\" ").startswith("#"), target
+
+
+def test_no_absolute_paths(any_report, sample_squat):
+    html = any_report.read_text(encoding="utf-8")
+    for path in (any_report.parent, any_report.parent.parent, sample_squat.parent, PROJECT_ROOT, Path.home()):
+        assert str(path) not in html, path
+    assert any_report.parent.name != "" and "poses.parquet" not in html
+
+
+def test_report_is_small(any_report):
+    assert any_report.stat().st_size < MAX_REPORT_BYTES
+
+
+def test_print_stylesheet(squat_report):
+    html = squat_report.read_text(encoding="utf-8")
+    assert "@media print" in html and "@page" in html
+    assert "break-inside: avoid" in html and "page-break-inside: avoid" in html
+
+
+def test_user_strings_are_escaped(squat_report, tmp_path):
+    session = {"patient_id": "<script>alert(1)</script>", "notes": '" onmouseover="alert(2)', "date": "x & y"}
+    report = render_report(squat_report.parent, session=session, output=tmp_path / "escaped.html")
+    html = report.read_text(encoding="utf-8")
+    parser = parse(html)
+    assert "script" not in parser.tags
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    text = "".join(parser.text)
+    assert "<script>alert(1)</script>" in text and '" onmouseover="alert(2)' in text and "x & y" in text
+    assert not any(name.startswith("on") for _, name, _ in parser.attributes)
+
+
+def test_unusable_clip_shows_problems_and_no_numbers(unusable_report):
+    movement = json.loads((unusable_report.parent / "movement.json").read_text(encoding="utf-8"))
+    problems = movement["verdict"]["problems"]
+    assert not movement["verdict"]["usable"] and problems
+    parser = parse(unusable_report.read_text(encoding="utf-8"))
+    text = "".join(parser.text)
+    for problem in problems:
+        assert problem in text
+    assert not parser.values
+    assert not {"metrics", "figures", "keyframes"} & parser.ids
+    assert {"verdict", "summary", "quality"} <= parser.ids
+    assert "svg" not in parser.tags
+
+
+def copy_folder(folder: Path, destination: Path) -> Path:
+    shutil.copytree(folder, destination)
+    return destination
+
+
+def test_rerender_from_the_folder_alone(squat_report, tmp_path, monkeypatch):
+    folder = copy_folder(squat_report.parent, tmp_path / "moved")
+    (folder / "poses.parquet").unlink()
+    (folder / "track.parquet").unlink()
+    (folder / "report.html").unlink()
+
+    def no_video(*args, **kwargs):
+        raise AssertionError("the report must not open a video")
+
+    monkeypatch.setattr(cv2, "VideoCapture", no_video)
+    report = render_report(folder)
+    assert report == folder / "report.html" and report.is_file()
+    again = {key: r["data-value"] for key, r in shown_values(parse(report.read_text("utf-8"))).items()}
+    first = {key: r["data-value"] for key, r in shown_values(parse(squat_report.read_text("utf-8"))).items()}
+    assert again == first and again
+
+
+def test_session_json_is_read_when_no_session_is_given(squat_report, tmp_path):
+    folder = copy_folder(squat_report.parent, tmp_path / "with_session")
+    (folder / "session.json").write_text(json.dumps({"patient_id": "P-042", "clinician": "AB"}), "utf-8")
+    text = "".join(parse(render_report(folder).read_text(encoding="utf-8")).text)
+    assert "P-042" in text and "AB" in text
+    given = render_report(folder, session={"patient_id": "Q-7"}, output=tmp_path / "given.html")
+    assert given == tmp_path / "given.html"
+    text = "".join(parse(given.read_text(encoding="utf-8")).text)
+    assert "Q-7" in text and "P-042" not in text
+
+
+def test_key_frames_are_embedded(squat_report, tmp_path):
+    folder = copy_folder(squat_report.parent, tmp_path / "with_frames")
+    assert "keyframes" in parse(squat_report.read_text(encoding="utf-8")).ids  # analyze wrote them
+    for old in folder.glob("keyframe_*.jpg"):
+        old.unlink()
+    ok, encoded = cv2.imencode(".jpg", np.full((24, 32, 3), 128, dtype=np.uint8))
+    assert ok
+    (folder / "keyframe_1.jpg").write_bytes(encoded.tobytes())
+    (tmp_path / "outside.jpg").write_bytes(encoded.tobytes())
+    listed = [
+        {"file": "keyframe_1.jpg", "t_s": 2.0, "caption": "Rep 1 bottom <b>", "kind": "rep_bottom"},
+        {"file": "../outside.jpg", "t_s": 3.0, "caption": "OUTSIDE-FRAME-CAPTION", "kind": "rep_bottom"},
+        {"file": "keyframe_9.jpg", "t_s": 4.0, "caption": "missing", "kind": "rep_bottom"},
+    ]
+    (folder / "keyframes.json").write_text(json.dumps(listed), encoding="utf-8")
+    parser = parse(render_report(folder).read_text(encoding="utf-8"))
+    assert "keyframes" in parser.ids
+    images = [value for tag, name, value in parser.attributes if tag == "img" and name == "src"]
+    assert len(images) == 1
+    prefix = "data:image/jpeg;base64,"
+    assert images[0].startswith(prefix) and base64.b64decode(images[0][len(prefix) :]) == encoded.tobytes()
+    text = "".join(parser.text)
+    assert "Rep 1 bottom <b>" in text and "OUTSIDE-FRAME-CAPTION" not in text
+
+
+def test_a_folder_without_results_is_a_clear_error(tmp_path):
+    from kneechain.errors import TrackFormatError
+
+    with pytest.raises(TrackFormatError, match="no kneechain analysis results"):
+        render_report(tmp_path)
+    assert not (tmp_path / "report.html").exists()
+
+
+def test_missing_tables_leave_out_figures_not_numbers(squat_report, tmp_path):
+    folder = copy_folder(squat_report.parent, tmp_path / "json_only")
+    for table in folder.glob("*.csv"):
+        table.unlink()
+    parser = parse(render_report(folder).read_text(encoding="utf-8"))
+    first = {key: r["data-value"] for key, r in shown_values(parse(squat_report.read_text("utf-8"))).items()}
+    assert {key: r["data-value"] for key, r in shown_values(parser).items()} == first
+    assert "fig-knee_valgus-1" not in parser.ids and "fig-left-right" in parser.ids
+
+
+def test_cards_count_items_beyond_the_limit(squat_report):
+    metrics = json.loads((squat_report.parent / "metrics.json").read_text(encoding="utf-8"))
+    items = [i for i in metrics["families"]["knee_valgus"]["items"]["valgus"] if i["side"] == "left"]
+    above = sum(i["fppa_deg"] > 13 for i in items)
+    text = "".join(parse(squat_report.read_text(encoding="utf-8")).text)
+    assert f"{above} of {len(items)} reps above 13°" in text
+    assert "<=" not in text and "people in one frame" not in text
