@@ -321,3 +321,8 @@ def info(
 def main() -> None:
     """Console-script entry point."""
     app()
+
+
+from kneechain.batch.cli import batch  # noqa: E402  (it imports this module's helpers)
+
+app.command()(batch)

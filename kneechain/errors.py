@@ -16,6 +16,7 @@ code  meaning
 6     a saved analysis/track file is unreadable or from an incompatible version
 7     analysed, but the video cannot support measurements (too short, person too small, feet out of
       frame, no recognisable task, too few reps/strides); the results folder says why and what to film
+8     batch: at least one video failed or cannot support measurements (OUTDIR/index.html lists them)
 130   interrupted (Ctrl-C)
 ====  ==========================================================================
 """
@@ -30,6 +31,7 @@ EXIT_NO_PERSON = 4
 EXIT_OUTPUT = 5
 EXIT_BAD_TRACK = 6
 EXIT_UNUSABLE = 7
+EXIT_BATCH_INCOMPLETE = 8
 EXIT_INTERRUPTED = 130
 
 

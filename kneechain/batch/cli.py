@@ -1,0 +1,193 @@
+"""``kneechain batch FOLDER -o OUTDIR``: register with ``app.command()(batch)`` in ``kneechain.cli``.
+
+Exit codes: 0 every video analysed and usable; ``EXIT_BATCH_INCOMPLETE`` (8) when any video failed or
+cannot support measurements (see OUTDIR/index.html); 2 bad usage (e.g. unreadable visits CSV, dask not
+installed); 130 interrupted (finished videos are kept; rerun to continue).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+from kneechain.cli import PainSide, Sex, Task, _configure_logging, _user_errors
+from kneechain.errors import EXIT_INTERRUPTED
+
+EXIT_BATCH_INCOMPLETE = 8
+
+
+class Executor(str, Enum):
+    local = "local"
+    dask = "dask"
+
+
+class RichReporter:
+    """Overall bar (done/failed/remaining, ETA) and one line per worker with its current file."""
+
+    def __init__(self, total: int, slots: int, console: Console) -> None:
+        self.progress = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TextColumn("{task.completed}/{task.total}"),
+            TimeElapsedColumn(),
+            TimeRemainingColumn(),
+            console=console,
+            transient=False,
+        )
+        self.total = total
+        self.overall = self.progress.add_task(self._text(0, 0), total=total)
+        self.slots = [
+            self.progress.add_task(f"  worker {i + 1}: idle", total=None, visible=i < total)
+            for i in range(min(slots, total))
+        ]
+
+    def _text(self, done: int, failed: int) -> str:
+        return f"videos: {done} done, {failed} failed, {self.total - done - failed} remaining"
+
+    def __enter__(self):
+        self.progress.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.progress.stop()
+
+    def started(self, slot: int, job) -> None:
+        if slot < len(self.slots):
+            self.progress.update(self.slots[slot], description=f"  worker {slot + 1}: {job.rel}")
+
+    def finished(self, slot: int, job, result: dict, done: int, failed: int) -> None:
+        if slot < len(self.slots):
+            self.progress.update(self.slots[slot], description=f"  worker {slot + 1}: idle")
+        self.progress.update(self.overall, completed=done + failed, description=self._text(done, failed))
+        if result["status"] == "failed":
+            self.progress.console.print(
+                f"failed: {job.rel}: {result['error']}", markup=False, highlight=False
+            )
+
+
+def batch(
+    folder: Annotated[
+        Path, typer.Argument(help="Folder with the videos (searched recursively).", show_default=False)
+    ],
+    output: Annotated[
+        Path, typer.Option("-o", "--output", help="Folder for all results, the manifest and index.html.")
+    ],
+    jobs: Annotated[
+        int | None,
+        typer.Option("--jobs", "-j", min=1, help="Parallel videos [default: the number of cores]."),
+    ] = None,
+    include: Annotated[
+        list[str] | None, typer.Option("--include", help="Only paths matching this glob (repeatable).")
+    ] = None,
+    exclude: Annotated[
+        list[str] | None, typer.Option("--exclude", help="Skip paths matching this glob (repeatable).")
+    ] = None,
+    manifest: Annotated[
+        Path | None,
+        typer.Option(
+            "--manifest", help="Visits CSV: file, patient_id, date, task, side_of_pain, height_cm, sex."
+        ),
+    ] = None,
+    task: Annotated[
+        Task | None,
+        typer.Option("--task", help="Task of every video [default: detected].", show_default=False),
+    ] = None,
+    height_cm: Annotated[
+        float | None, typer.Option("--height-cm", min=50, max=250, help="Height for every video.")
+    ] = None,
+    sex: Annotated[Sex | None, typer.Option("--sex", help="Sex for every video's normal ranges.")] = None,
+    side_of_pain: Annotated[
+        PainSide | None, typer.Option("--side-of-pain", help="Painful knee for every video.")
+    ] = None,
+    config: Annotated[
+        Path | None, typer.Option("--config", help="A clinic's TOML file overriding default thresholds.")
+    ] = None,
+    pdf: Annotated[bool, typer.Option("--pdf", help="Also write each report.pdf (needs Chromium).")] = False,
+    no_blur_faces: Annotated[
+        bool, typer.Option("--no-blur-faces", help="Keep faces visible in key frames.")
+    ] = False,
+    retry_failed: Annotated[
+        bool, typer.Option("--retry-failed", help="Retry videos that failed in an earlier run.")
+    ] = False,
+    fail_fast: Annotated[
+        bool, typer.Option("--fail-fast", help="Start no new video after the first failure.")
+    ] = False,
+    executor: Annotated[
+        Executor, typer.Option("--executor", help="Where videos run: local processes or a Dask cluster.")
+    ] = Executor.local,
+    scheduler: Annotated[
+        str | None, typer.Option("--scheduler", help="Dask scheduler address, tcp://HOST:PORT.")
+    ] = None,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks and debug logging.")] = False,
+) -> None:
+    """Analyse every video in a folder in parallel, resumably, and write OUTDIR/index.html, summary.csv and
+    metrics_long.csv. Rerunning skips finished videos; exit code 8 when any video failed or is unusable."""
+    from kneechain.batch.discover import discover_jobs
+    from kneechain.batch.runner import BatchOptions, LocalExecutor, run_batch
+
+    console = Console(file=sys.stderr)
+    _configure_logging(debug, console)
+    with _user_errors(debug):
+        defaults = {
+            "task": task.value if task else None,
+            "height_cm": height_cm,
+            "sex": sex.value if sex else None,
+            "side_of_pain": side_of_pain.value if side_of_pain else None,
+        }
+        job_list = discover_jobs(
+            folder,
+            output,
+            include=include or (),
+            exclude=exclude or (),
+            visits_csv=manifest,
+            defaults=defaults,
+        )
+        if config is not None:
+            config = config.resolve()
+        options = BatchOptions(
+            config_path=str(config) if config else None,
+            blur_faces=not no_blur_faces,
+            pdf=pdf,
+            retry_failed=retry_failed,
+            fail_fast=fail_fast,
+        )
+        if executor is Executor.dask:
+            from kneechain.batch.dask_executor import DaskExecutor
+
+            pool = DaskExecutor(scheduler, jobs=jobs)
+        else:
+            pool = LocalExecutor(jobs or os.cpu_count() or 1)
+        reporter = None
+        if console.is_terminal:
+            reporter = RichReporter(len(job_list), pool.slots, console)
+        typer.echo(f"{len(job_list)} videos found in {folder}", err=True)
+        try:
+            outcome = run_batch(
+                job_list,
+                output.resolve(),
+                options,
+                pool,
+                reporter=reporter,
+                echo=lambda line: typer.echo(line, err=True),
+            )
+        finally:
+            pool.shutdown()
+    if outcome.interrupted:
+        typer.echo("interrupted: finished videos are kept; run the same command again to continue.", err=True)
+        raise typer.Exit(EXIT_INTERRUPTED)
+    typer.echo(
+        f"{outcome.total} videos: {outcome.skipped} already done or failed before (skipped), "
+        f"{outcome.done} analysed ({outcome.unusable} not analysable), {outcome.failed} failed"
+    )
+    for rel, reason in outcome.failures:
+        typer.echo(f"failed: {rel}: {reason}", err=True)
+    typer.echo(f"overview: {output / 'index.html'}")
+    if outcome.failures or outcome.unusable:
+        raise typer.Exit(EXIT_BATCH_INCOMPLETE)

@@ -1,0 +1,419 @@
+"""Running a batch: the per-video function, the executors and the scheduling loop.
+
+``analyze_one(job, ...)`` analyses one video into a temporary sibling folder of its results folder and
+renames it into place only when complete; it never raises (a failure comes back as a dict with the
+one-line reason). ``run_batch`` decides what to (re)do from the manifest, keeps at most ``jobs`` videos in
+flight on an executor (``LocalExecutor``: a process pool; ``DaskExecutor``: a Dask cluster), records each
+outcome at once and writes the summary at the end. Ctrl-C marks the running videos ``interrupted``.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import contextlib
+import hashlib
+import json
+import multiprocessing
+import os
+import shutil
+import sys
+import threading
+import time
+import types
+import uuid
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from kneechain.batch.discover import BatchJob
+from kneechain.batch.manifest import Manifest, utc_now
+
+PARTIAL_MARK = ".kc-partial-"
+OLD_MARK = ".kc-old-"
+THREAD_VARS = (
+    "OMP_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "NUMEXPR_NUM_THREADS",
+    "VECLIB_MAXIMUM_THREADS",
+    "TF_NUM_INTRAOP_THREADS",
+    "TF_NUM_INTEROP_THREADS",
+)
+
+
+@dataclass(frozen=True)
+class BatchOptions:
+    """Settings shared by every video of a batch."""
+
+    config_path: str | None = None
+    blur_faces: bool = True
+    pdf: bool = False
+    max_people: int = 2
+    retry_failed: bool = False
+    fail_fast: bool = False
+
+    def fingerprint(self, job: BatchJob) -> str:
+        data = {
+            "job": job.options_dict(),
+            "blur_faces": self.blur_faces,
+            "pdf": self.pdf,
+            "max_people": self.max_people,
+        }
+        return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:12]
+
+
+@dataclass
+class BatchOutcome:
+    total: int = 0
+    skipped: int = 0
+    done: int = 0
+    failed: int = 0
+    unusable: int = 0
+    interrupted: bool = False
+    failures: list[tuple[str, str]] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------- worker side
+
+
+def cap_threads() -> None:
+    """One thread per worker for the numeric libraries and OpenCV (env first: before numpy/cv2 load)."""
+    for name in THREAD_VARS:
+        os.environ[name] = "1"
+    import cv2
+
+    cv2.setNumThreads(1)
+
+
+def _watch_parent(parent_pid: int) -> None:
+    while True:
+        time.sleep(0.5)
+        if os.getppid() != parent_pid:  # the batch was killed: do not finish a video nobody records
+            os._exit(1)
+
+
+def worker_init(parent_pid: int) -> None:
+    """Process-pool initializer: ignore Ctrl-C (the main process handles it), cap threads, die with the
+    main process."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    cap_threads()
+    threading.Thread(target=_watch_parent, args=(parent_pid,), daemon=True).start()
+
+
+def _remove_tree(path: Path) -> None:
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def analyze_one(job: dict, output_root: str, options: dict) -> dict:
+    """Analyse one video (``job``: ``BatchJob`` fields) into ``output_root/job.out_rel``; never raises."""
+    from kneechain.errors import KneechainError
+
+    started = time.monotonic()
+    final = Path(output_root) / job["out_rel"]
+    partial = final.parent / f".{final.name}{PARTIAL_MARK}{uuid.uuid4().hex[:8]}"
+    result = {
+        "rel": job["rel"],
+        "status": "failed",
+        "usable": None,
+        "error": None,
+        "exit_code": None,
+        "frames": None,
+        "worker": f"{os.uname().nodename}:{os.getpid()}",
+    }
+    try:
+        cap_threads()
+        from kneechain.api import AnalysisOptions, ReportOptions, analyze_video
+        from kneechain.metrics.compute import SubjectInfo
+        from kneechain.movement.pipeline import MovementOptions
+        from kneechain.pose import PoseConfig
+
+        final.parent.mkdir(parents=True, exist_ok=True)
+        partial.mkdir()
+        previous_poses = final / "poses.parquet"
+        if previous_poses.is_file():  # reused only when the video and pose settings still match
+            shutil.copy2(previous_poses, partial / "poses.parquet")
+        analysis = AnalysisOptions(
+            pose=PoseConfig(decode_threads=1, max_people=options["max_people"]),
+            movement=MovementOptions(task=job["task"]),
+            subject=SubjectInfo(height_cm=job["height_cm"], sex=job["sex"]),
+            side_of_pain=job["side_of_pain"],
+            config_path=Path(options["config_path"]) if options["config_path"] else None,
+            report=ReportOptions(
+                session=job["session"], blur_faces=options["blur_faces"], pdf=options["pdf"]
+            ),
+        )
+        outcome = analyze_video(job["path"], partial, analysis)
+        result["usable"] = bool(outcome.movement.verdict.usable)
+        result["frames"] = int(outcome.summary["quality"]["n_frames"])
+        if final.exists():
+            old = final.parent / f".{final.name}{OLD_MARK}{uuid.uuid4().hex[:8]}"
+            os.replace(final, old)
+            os.replace(partial, final)
+            _remove_tree(old)
+        else:
+            os.replace(partial, final)
+        result["status"] = "done"
+        if not result["usable"]:
+            problems = outcome.movement.verdict.problems
+            result["error"] = (
+                " ".join(("not analysable: " + "; ".join(problems)).split()) if problems else None
+            )
+    except KneechainError as error:
+        result["error"], result["exit_code"] = error.one_line(), error.exit_code
+    except Exception as error:  # a bug in one video must not stop the batch
+        result["error"] = f"{type(error).__name__}: {' '.join(str(error).split())}"
+        result["exit_code"] = 1
+    finally:
+        if partial.exists():
+            _remove_tree(partial)
+    result["duration_s"] = round(time.monotonic() - started, 3)
+    return result
+
+
+# ---------------------------------------------------------------- executors
+
+
+class LocalExecutor:
+    """A pool of ``jobs`` worker processes (spawned fresh, so the thread caps apply before numpy loads)."""
+
+    name = "local"
+
+    def __init__(self, jobs: int) -> None:
+        self.slots = max(1, jobs)
+        context = multiprocessing.get_context("spawn")
+        self._pool = cf.ProcessPoolExecutor(
+            self.slots, mp_context=context, initializer=worker_init, initargs=(os.getpid(),)
+        )
+
+    def submit(self, fn: Callable, *args) -> cf.Future:
+        with _plain_main_module():
+            return self._pool.submit(fn, *args)
+
+    def wait_any(self, futures, timeout: float) -> list:
+        done, _ = cf.wait(list(futures), timeout=timeout, return_when=cf.FIRST_COMPLETED)
+        return list(done)
+
+    def shutdown(self, cancel: bool = False) -> None:
+        if cancel:
+            processes = list((getattr(self._pool, "_processes", None) or {}).values())
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            for process in processes:
+                with contextlib.suppress(Exception):
+                    process.kill()
+            for process in processes:
+                with contextlib.suppress(Exception):
+                    process.join(5)
+        else:
+            self._pool.shutdown(wait=True)
+
+
+@contextlib.contextmanager
+def _plain_main_module():
+    """Spawned workers re-import the main module; ``python -m kneechain`` would run the CLI in each, so
+    hide it while workers start (they need nothing from it)."""
+    main = sys.modules.get("__main__")
+    if main is None or (getattr(main, "__spec__", None) is None and not getattr(main, "__file__", None)):
+        yield
+        return
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        sys.modules["__main__"] = main
+
+
+# ---------------------------------------------------------------- the batch loop
+
+
+def clean_partials(output_root: Path) -> int:
+    """Remove temporary folders a killed run left behind; returns how many."""
+    removed = 0
+    for root, dirs, _ in os.walk(output_root):
+        for name in list(dirs):
+            if PARTIAL_MARK in name or OLD_MARK in name:
+                _remove_tree(Path(root) / name)
+                dirs.remove(name)
+                removed += 1
+    return removed
+
+
+def _content_hash(path: Path, previous: dict | None, stat) -> str:
+    if (
+        previous
+        and previous.get("sha256")
+        and previous.get("size_bytes") == stat.st_size
+        and previous.get("mtime_ns") == stat.st_mtime_ns
+    ):
+        return previous["sha256"]
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def plan(jobs: list[BatchJob], manifest: Manifest, output_root: Path, options: BatchOptions, cfg_hash: str):
+    """Record every job in the manifest; return the jobs to run now and the number skipped."""
+    todo, skipped = [], 0
+    for job in jobs:
+        previous = manifest.get(job.rel)
+        stat = os.stat(job.path)
+        sha = _content_hash(Path(job.path), previous, stat)
+        fingerprint = options.fingerprint(job)
+        unchanged = (
+            previous is not None
+            and previous["sha256"] == sha
+            and previous["config_hash"] == cfg_hash
+            and previous["options_fp"] == fingerprint
+        )
+        status = previous["status"] if previous else None
+        meta = {
+            **job.session,
+            "task": job.task,
+            "side_of_pain": job.side_of_pain,
+            "height_cm": job.height_cm,
+            "sex": job.sex,
+        }
+        record = {
+            "path": job.path,
+            "size_bytes": stat.st_size,
+            "mtime_ns": stat.st_mtime_ns,
+            "sha256": sha,
+            "config_hash": cfg_hash,
+            "options_fp": fingerprint,
+            "output_dir": job.out_rel,
+            "metadata": meta,
+        }
+        if unchanged and status == "done" and (output_root / job.out_rel).is_dir():
+            skipped += 1
+            manifest.upsert(job.rel, **record)
+            continue
+        if unchanged and status == "failed" and not options.retry_failed:
+            skipped += 1
+            continue
+        manifest.upsert(job.rel, **record, status="pending")
+        todo.append(job)
+    return todo, skipped
+
+
+class PlainReporter:
+    """One line per finished video on stderr (no TTY)."""
+
+    def __init__(self, total: int, echo: Callable[[str], None]) -> None:
+        self.total, self.echo, self.count = total, echo, 0
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        pass
+
+    def started(self, slot: int, job: BatchJob) -> None:
+        pass
+
+    def finished(self, slot: int, job: BatchJob, result: dict, done: int, failed: int) -> None:
+        self.count += 1
+        state = result["status"] if result["status"] == "failed" or result["usable"] else "unusable"
+        reason = f": {result['error']}" if state != "done" and result["error"] else ""
+        self.echo(f"[{self.count}/{self.total}] {state} {job.rel} ({result['duration_s']:.1f} s){reason}")
+
+
+def run_batch(
+    jobs: list[BatchJob],
+    output_root: Path,
+    options: BatchOptions,
+    executor=None,
+    *,
+    n_jobs: int | None = None,
+    reporter=None,
+    echo: Callable[[str], None] = print,
+) -> BatchOutcome:
+    """Analyse ``jobs`` into ``output_root`` (see the module docstring); writes the summary at the end."""
+    from kneechain.batch.summary import write_summary
+    from kneechain.config import config_hash, load_config
+
+    output_root = Path(output_root)
+    output_root.mkdir(parents=True, exist_ok=True)
+    cfg_hash = config_hash(load_config(Path(options.config_path) if options.config_path else None))
+    clean_partials(output_root)
+    outcome = BatchOutcome(total=len(jobs))
+    with Manifest(output_root) as manifest:
+        for row in manifest.rows():  # a killed run's videos: picked up again below
+            if row["status"] == "running":
+                manifest.mark_interrupted([row["rel"]])
+        todo, outcome.skipped = plan(jobs, manifest, output_root, options, cfg_hash)
+        if todo:
+            own_executor = executor is None
+            executor = executor or LocalExecutor(n_jobs or os.cpu_count() or 1)
+            reporter = reporter or PlainReporter(len(todo), echo)
+            try:
+                with reporter:
+                    _loop(todo, output_root, options, executor, manifest, outcome, reporter)
+            except KeyboardInterrupt:
+                outcome.interrupted = True
+            finally:
+                if own_executor or outcome.interrupted:
+                    executor.shutdown(
+                        cancel=outcome.interrupted or (outcome.failed > 0 and options.fail_fast)
+                    )
+        for row in manifest.rows():
+            if row["status"] == "failed":
+                outcome.failures.append((row["rel"], row["error"] or ""))
+        write_summary(output_root, [r for r in manifest.rows() if r["rel"] in {j.rel for j in jobs}])
+    clean_partials(output_root)
+    return outcome
+
+
+def _loop(todo, output_root, options, executor, manifest, outcome, reporter) -> None:
+    queue = list(todo)
+    in_flight: dict = {}  # future -> (slot, job)
+    free_slots = list(range(executor.slots))
+    worker_options = asdict(options)
+    try:
+        while queue or in_flight:
+            while queue and free_slots and not (options.fail_fast and outcome.failed):
+                job = queue.pop(0)
+                slot = free_slots.pop(0)
+                manifest.mark_running(job.rel)
+                future = executor.submit(analyze_one, asdict(job), str(output_root), worker_options)
+                in_flight[future] = (slot, job)
+                reporter.started(slot, job)
+            if not in_flight:
+                break
+            for future in executor.wait_any(in_flight, timeout=0.5):
+                slot, job = in_flight.pop(future)
+                free_slots.append(slot)
+                try:
+                    result = future.result()
+                except Exception as error:  # the worker process died (killed, out of memory)
+                    result = {
+                        "status": "failed",
+                        "usable": None,
+                        "frames": None,
+                        "exit_code": 1,
+                        "duration_s": 0.0,
+                        "error": f"the worker died: {type(error).__name__}: {error}",
+                    }
+                manifest.upsert(
+                    job.rel,
+                    status=result["status"],
+                    usable=result["usable"],
+                    error=result["error"],
+                    exit_code=result["exit_code"],
+                    frames=result["frames"],
+                    duration_s=result["duration_s"],
+                    finished_utc=utc_now(),
+                )
+                if result["status"] == "done":
+                    outcome.done += 1
+                    outcome.unusable += not result["usable"]
+                else:
+                    outcome.failed += 1
+                reporter.finished(slot, job, result, outcome.done, outcome.failed)
+            if options.fail_fast and outcome.failed and not in_flight:
+                break
+    except BaseException:
+        manifest.mark_interrupted(job.rel for _, job in in_flight.values())
+        raise

@@ -1,0 +1,157 @@
+"""The batch overview: ``index.html``, ``summary.csv`` (one row per video) and ``metrics_long.csv`` (every
+summary statistic of every analysed video: video, family, metric, side, n, mean, sd, min, max).
+
+Everything is read from the manifest and each results folder's ``summary.json`` / ``metrics.json``; all
+three files are written atomically. The HTML page is self-contained (inline CSS and a small inline sorting
+script, no external resources) and every value is autoescaped; links are relative to OUTDIR.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from datetime import datetime, timezone
+from pathlib import Path, PurePosixPath
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+
+from kneechain import __version__
+from kneechain.io_atomic import write_text_atomically
+
+INDEX_FILE, SUMMARY_CSV, METRICS_LONG_CSV = "index.html", "summary.csv", "metrics_long.csv"
+# (column label, family, metric, sides)
+HEADLINES = (
+    ("FPPA (deg)", "knee_valgus", "fppa_deg", ("left", "right")),
+    ("pelvic drop (deg)", "pelvic_drop", "peak_drop_deg", ("left", "right")),
+    ("knee travel (foot lengths)", "knee_forward_travel", "knee_travel_foot", ("left", "right")),
+    ("step length SI (%)", "gait", "step_length_leg", ("symmetry_index_pct",)),
+)
+SUMMARY_COLUMNS = [
+    "video",
+    "status",
+    "patient_id",
+    "date",
+    "task",
+    "view",
+    "usable",
+    "overall_call",
+    "detection_rate",
+    "n_frames",
+]
+for _label, _family, _metric, _sides in HEADLINES:
+    SUMMARY_COLUMNS += [f"{_metric}_{side}" for side in _sides]
+SUMMARY_COLUMNS += ["duration_s", "finished_utc", "report", "error"]
+LONG_COLUMNS = ["video", "family", "metric", "side", "n", "mean", "sd", "min", "max"]
+
+
+def _read_json(path: Path) -> dict:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def _number(value) -> float | None:
+    return (
+        value
+        if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+        else None
+    )
+
+
+def _headline(families: dict, family: str, metric: str, side: str) -> float | None:
+    for row in (families.get(family) or {}).get("summary") or []:
+        if row.get("metric") == metric and row.get("side") == side:
+            return _number(row.get("mean"))
+    return None
+
+
+def collect(output_root: Path, rows: list[dict]) -> tuple[list[dict], list[dict]]:
+    """Summary records (one per manifest row) and long-format metric rows."""
+    records, long_rows = [], []
+    for row in rows:
+        meta = json.loads(row.get("metadata") or "{}")
+        folder = output_root / (row.get("output_dir") or "")
+        record = dict.fromkeys(SUMMARY_COLUMNS)
+        record.update(
+            video=row["rel"],
+            status=row["status"],
+            patient_id=meta.get("patient_id"),
+            date=meta.get("date"),
+            task=meta.get("task"),
+            duration_s=row.get("duration_s"),
+            finished_utc=row.get("finished_utc"),
+            error=row.get("error"),
+        )
+        if row["status"] == "done" and folder.is_dir():
+            summary = _read_json(folder / "summary.json")
+            families = _read_json(folder / "metrics.json").get("families") or {}
+            quality = summary.get("quality") or {}
+            record.update(
+                task=summary.get("task") or record["task"],
+                view=summary.get("view"),
+                usable=summary.get("usable"),
+                overall_call=summary.get("overall_call"),
+                detection_rate=quality.get("detection_rate"),
+                n_frames=quality.get("n_frames"),
+            )
+            if (folder / "report.html").is_file():
+                record["report"] = str(PurePosixPath(row["output_dir"]) / "report.html")
+            for _label, family, metric, sides in HEADLINES:
+                for side in sides:
+                    record[f"{metric}_{side}"] = _headline(families, family, metric, side)
+            for family, content in families.items():
+                for stat in (content or {}).get("summary") or []:
+                    long_rows.append(
+                        {"video": row["rel"], "family": family, **{k: stat.get(k) for k in LONG_COLUMNS[2:]}}
+                    )
+        records.append(record)
+    return records, long_rows
+
+
+def _csv_text(columns: list[str], rows: list[dict]) -> str:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: "" if row.get(k) is None else row.get(k) for k in columns})
+    return buffer.getvalue()
+
+
+def _fmt(value, digits: int = 1) -> str:
+    return "" if value is None else f"{value:.{digits}f}"
+
+
+def render_index(records: list[dict]) -> str:
+    env = Environment(
+        loader=PackageLoader("kneechain.batch", "templates"),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["fmt"] = _fmt
+    headlines = [
+        (label, [f"{metric}_{side}" for side in sides], sides) for label, _f, metric, sides in HEADLINES
+    ]
+    return env.get_template("index.html.j2").render(
+        records=records,
+        headlines=headlines,
+        failures=[r for r in records if r["status"] != "done" or r["usable"] is False],
+        counts={
+            s: sum(r["status"] == s for r in records) for s in ("done", "failed", "interrupted", "pending")
+        },
+        unusable=sum(r["status"] == "done" and r["usable"] is False for r in records),
+        generated=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        version=__version__,
+    )
+
+
+def write_summary(output_root: Path, rows: list[dict]) -> None:
+    output_root = Path(output_root)
+    records, long_rows = collect(output_root, rows)
+    write_text_atomically(output_root / SUMMARY_CSV, _csv_text(SUMMARY_COLUMNS, records))
+    write_text_atomically(output_root / METRICS_LONG_CSV, _csv_text(LONG_COLUMNS, long_rows))
+    write_text_atomically(output_root / INDEX_FILE, render_index(records))

@@ -1,0 +1,182 @@
+"""``kneechain batch``: discovery, isolation of bad videos, the summary, resuming and the kill test."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from kneechain.batch.cli import EXIT_BATCH_INCOMPLETE, batch
+from kneechain.batch.discover import discover_jobs
+from kneechain.cli import app
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = PROJECT_ROOT / "sample_videos"
+RUN_CLI = "from kneechain.cli import app; from kneechain.batch.cli import batch; app.command()(batch); app()"
+
+if not any(c.name == "batch" for c in app.registered_commands):
+    app.command()(batch)
+
+
+def _run(*args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}
+    return subprocess.run(
+        [sys.executable, "-c", RUN_CLI, "batch", *args], capture_output=True, text=True, env=env
+    )
+
+
+def _rows(out: Path) -> dict[str, dict]:
+    with sqlite3.connect(out / "kneechain_batch.sqlite") as db:
+        db.row_factory = sqlite3.Row
+        return {r["rel"]: dict(r) for r in db.execute("SELECT * FROM videos")}
+
+
+@pytest.fixture(scope="module")
+def clinic(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("clinic")
+    (root / "P<01>" / "2026-01-05").mkdir(parents=True)
+    (root / "misc" / "sub").mkdir(parents=True)
+    shutil.copy(SAMPLES / "squat_front.mp4", root / "P<01>" / "2026-01-05" / "squat_front.mp4")
+    shutil.copy(SAMPLES / "squat_side.mp4", root / "misc" / "sub" / "squat_side.MP4")
+    shutil.copy(SAMPLES / "walk_side.mp4", root / "walk_side.mp4")
+    data = (SAMPLES / "single_leg_stand_front.mp4").read_bytes()
+    (root / "corrupt.mp4").write_bytes(data[: len(data) // 2])
+    (root / "notes.mp4").write_text("this is not a video\n")
+    (root / ".hidden.mp4").write_bytes(data)
+    (root / "readme.txt").write_text("x")
+    return root
+
+
+def test_discovery(clinic, tmp_path):
+    jobs = discover_jobs(clinic, tmp_path / "out")
+    rels = [j.rel for j in jobs]
+    assert rels == [
+        "P<01>/2026-01-05/squat_front.mp4",
+        "corrupt.mp4",
+        "misc/sub/squat_side.MP4",
+        "notes.mp4",
+        "walk_side.mp4",
+    ]
+    assert jobs[0].session == {"patient_id": "P<01>", "date": "2026-01-05"}
+    assert jobs[2].out_rel == "misc/sub/squat_side"
+    csv_path = tmp_path / "visits.csv"
+    csv_path.write_text(
+        "file,patient_id,date,task,side_of_pain,height_cm,sex\nwalk_side.mp4,P9,2026-02-01,walk,left,170,female\n"
+    )
+    walk = discover_jobs(clinic, tmp_path / "out", visits_csv=csv_path, include=["walk*"])
+    assert [(j.rel, j.session, j.task, j.height_cm, j.sex) for j in walk] == [
+        ("walk_side.mp4", {"patient_id": "P9", "date": "2026-02-01"}, "walk", 170.0, "female")
+    ]
+    assert [j.rel for j in discover_jobs(clinic, tmp_path / "o", exclude=["*.mp4"])] == [
+        "misc/sub/squat_side.MP4"
+    ]
+
+
+def test_batch_end_to_end(clinic, tmp_path):
+    out = tmp_path / "out"
+    first = _run(str(clinic), "-o", str(out), "--jobs", "2")
+    assert first.returncode == EXIT_BATCH_INCOMPLETE, first.stderr
+    rows = _rows(out)
+    good = ["P<01>/2026-01-05/squat_front.mp4", "misc/sub/squat_side.MP4", "walk_side.mp4"]
+    bad = ["corrupt.mp4", "notes.mp4"]
+    assert sorted(rows) == sorted(good + bad)
+    for rel in good:
+        assert rows[rel]["status"] == "done", rows[rel]
+        assert (out / rows[rel]["output_dir"] / "report.html").is_file()
+    for rel in bad:
+        assert rows[rel]["status"] == "failed" and rows[rel]["error"] and "\n" not in rows[rel]["error"]
+        assert f"failed: {rel}" in first.stderr
+        assert not (out / Path(rel).stem).exists()
+    # summary: one row per video, links exist, everything escaped
+    with open(out / "summary.csv", newline="") as handle:
+        summary = {r["video"]: r for r in csv.DictReader(handle)}
+    assert sorted(summary) == sorted(good + bad)
+    assert summary["P<01>/2026-01-05/squat_front.mp4"]["patient_id"] == "P<01>"
+    assert (
+        summary["walk_side.mp4"]["task"] == "walk"
+        and summary["walk_side.mp4"]["step_length_leg_symmetry_index_pct"]
+    )
+    assert summary["P<01>/2026-01-05/squat_front.mp4"]["fppa_deg_left"]
+    html = (out / "index.html").read_text()
+    assert "P&lt;01&gt;" in html and "P<01>" not in html
+    assert "http://" not in html and "https://" not in html and "src=" not in html
+    for rel in good:
+        link = summary[rel]["report"]
+        assert (out / link).is_file() and f'href="{link.replace("<", "&lt;").replace(">", "&gt;")}"' in html
+    for rel in bad:
+        assert summary[rel]["error"][:30].replace("'", "&#39;") in html
+    with open(out / "metrics_long.csv", newline="") as handle:
+        long_rows = list(csv.DictReader(handle))
+    assert {r["video"] for r in long_rows} == set(good)
+    # rerun: everything skipped, timings unchanged
+    second = _run(str(clinic), "-o", str(out), "--jobs", "2")
+    assert second.returncode == EXIT_BATCH_INCOMPLETE
+    assert _rows(out) == rows
+    # --retry-failed: only the failed ones run again
+    third = _run(str(clinic), "-o", str(out), "--jobs", "2", "--retry-failed")
+    after = _rows(out)
+    for rel in good:
+        assert after[rel]["finished_utc"] == rows[rel]["finished_utc"]
+    for rel in bad:
+        assert after[rel]["finished_utc"] != rows[rel]["finished_utc"] and after[rel]["status"] == "failed"
+    assert third.returncode == EXIT_BATCH_INCOMPLETE
+
+
+def test_kill_and_resume(tmp_path):
+    clips = tmp_path / "in"
+    clips.mkdir()
+    for name in ("squat_front.mp4", "single_leg_stand_front.mp4", "walk_side.mp4"):
+        shutil.copy(SAMPLES / name, clips / name)
+    out = tmp_path / "out"
+    env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}
+    process = subprocess.Popen(
+        [sys.executable, "-c", RUN_CLI, "batch", str(clips), "-o", str(out), "--jobs", "1"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 150
+    while time.monotonic() < deadline:
+        time.sleep(0.3)
+        if (out / "kneechain_batch.sqlite").exists():
+            try:
+                if any(r["status"] == "done" for r in _rows(out).values()):
+                    break
+            except sqlite3.Error:
+                continue
+    else:
+        process.kill()
+        pytest.fail("no video finished in time")
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    time.sleep(1.5)  # the orphaned worker notices and exits
+    killed = _rows(out)
+    finished = {rel: r["finished_utc"] for rel, r in killed.items() if r["status"] == "done"}
+    assert finished and len(finished) < 3
+    resumed = _run(str(clips), "-o", str(out), "--jobs", "1")
+    assert resumed.returncode == 0, resumed.stderr
+    rows = _rows(out)
+    assert all(r["status"] == "done" for r in rows.values()) and len(rows) == 3
+    for rel, stamp in finished.items():
+        assert rows[rel]["finished_utc"] == stamp  # not recomputed
+    assert not [p for p in out.rglob("*") if ".kc-partial-" in p.name or ".kc-old-" in p.name]
+    for row in rows.values():
+        assert (out / row["output_dir"] / "report.html").is_file()
+        assert json.loads((out / row["output_dir"] / "metrics.json").read_text())["families"] is not None
+    with open(out / "summary.csv", newline="") as handle:
+        assert len(list(csv.DictReader(handle))) == 3
+
+
+def test_cli_help_and_missing_folder(tmp_path):
+    result = CliRunner().invoke(app, ["batch", str(tmp_path / "nope"), "-o", str(tmp_path / "o")])
+    assert result.exit_code == 2 and "is not a folder" in result.output
