@@ -7,47 +7,34 @@ code documented in ``kneechain.errors``; ``--debug`` adds the traceback and debu
 from __future__ import annotations
 
 import json
-import logging
-import os
 import sys
-from contextlib import contextmanager
-from enum import Enum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.logging import RichHandler
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from kneechain import __version__
-from kneechain.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_UNUSABLE, KneechainError, TrackFormatError
-
-
-class Task(str, Enum):
-    squat = "squat"
-    single_leg_stand = "single_leg_stand"
-    walk = "walk"
-
-
-class Sex(str, Enum):
-    female = "female"
-    male = "male"
-
-
-class PainSide(str, Enum):
-    left = "left"
-    right = "right"
-    both = "both"
-
-
-class View(str, Enum):
-    front = "front"
-    back = "back"
-    side = "side"
-    oblique = "oblique"
-
+from kneechain.batch.cli import batch
+from kneechain.cli_common import (
+    ClinicianOption,
+    DateOption,
+    DebugOption,
+    NotesOption,
+    PainSide,
+    PatientIdOption,
+    PdfOption,
+    Sex,
+    Task,
+    VideoArgument,
+    View,
+    configure_logging,
+    stderr_console,
+    user_errors,
+)
+from kneechain.errors import EXIT_UNUSABLE, TrackFormatError
 
 app = typer.Typer(
     name="kneechain",
@@ -58,57 +45,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-log = logging.getLogger("kneechain")
-
-DebugOption = Annotated[bool, typer.Option("--debug", help="Show tracebacks and debug logging.")]
-PatientIdOption = Annotated[
-    str | None, typer.Option("--patient-id", help="Patient ID for the report header (use an ID, not a name).")
-]
-DateOption = Annotated[str | None, typer.Option("--date", help="Session date for the report header.")]
-ClinicianOption = Annotated[str | None, typer.Option("--clinician", help="Clinician for the report header.")]
-NotesOption = Annotated[str | None, typer.Option("--notes", help="Free-text notes for the report header.")]
-PdfOption = Annotated[bool, typer.Option("--pdf", help="Also write report.pdf (needs Chromium).")]
-VideoArgument = Annotated[
-    Path, typer.Argument(help="Video file (.mp4 .mov .m4v .avi .mkv .webm).", show_default=False)
-]
-
-
-def _stderr_console() -> Console:
-    """A console on a duplicate of the terminal's stderr, so progress stays visible while the pose model's
-    native log output (file descriptor 2) is silenced."""
-    if not sys.stderr.isatty():
-        return Console(file=sys.stderr)
-    return Console(file=os.fdopen(os.dup(sys.stderr.fileno()), "w", buffering=1), stderr=True)
-
-
-def _configure_logging(debug: bool, console: Console) -> None:
-    handler = RichHandler(console=console, show_time=False, show_path=debug, markup=False)
-    level = logging.DEBUG if debug else logging.WARNING
-    logging.basicConfig(level=level, format="%(message)s", handlers=[handler], force=True)
-
-
-@contextmanager
-def _user_errors(debug: bool):
-    """Turn exceptions into one line on stderr and the documented exit code."""
-    try:
-        yield
-    except KneechainError as error:
-        if debug:
-            log.exception("details")
-        typer.echo(f"error: {error.one_line()}", err=True)
-        raise typer.Exit(error.exit_code) from None
-    except KeyboardInterrupt:
-        typer.echo("interrupted: nothing was left half-written.", err=True)
-        raise typer.Exit(EXIT_INTERRUPTED) from None
-    except Exception as error:  # a bug: say so in one line, traceback with --debug
-        if debug:
-            log.exception("internal error")
-        message = " ".join(str(error).split())
-        typer.echo(
-            f"internal error: {type(error).__name__}: {message} (run again with --debug and report it).",
-            err=True,
-        )
-        raise typer.Exit(EXIT_INTERNAL) from None
 
 
 def _version_callback(value: bool) -> None:
@@ -194,9 +130,9 @@ def analyze(
     from kneechain.metrics.compute import SubjectInfo
     from kneechain.movement.pipeline import MovementOptions
 
-    console = _stderr_console()
-    _configure_logging(debug, console)
-    with _user_errors(debug), _progress_bar(console) as progress:
+    console = stderr_console()
+    configure_logging(debug, console)
+    with user_errors(debug), _progress_bar(console) as progress:
         bar = progress.add_task("pose", total=None)
 
         def on_frame(done: int, expected: int) -> None:
@@ -241,8 +177,8 @@ def report(
     without the video and without pose estimation."""
     from kneechain.api import ReportOptions, reanalyze_folder
 
-    _configure_logging(debug, Console(file=sys.stderr))
-    with _user_errors(debug):
+    configure_logging(debug, Console(file=sys.stderr))
+    with user_errors(debug):
         if not analysis_dir.is_dir():
             raise TrackFormatError(
                 f"'{analysis_dir}' is not a folder.", "Give the results folder of 'kneechain analyze'."
@@ -305,8 +241,8 @@ def info(
     """Print a video's facts: size, frame rate, frame count, duration, codec, rotation."""
     from kneechain.video import probe_video
 
-    _configure_logging(debug, Console(file=sys.stderr))
-    with _user_errors(debug):
+    configure_logging(debug, Console(file=sys.stderr))
+    with user_errors(debug):
         facts = probe_video(video).to_dict()
     if as_json:
         typer.echo(json.dumps(facts, indent=2))
@@ -322,7 +258,5 @@ def main() -> None:
     """Console-script entry point."""
     app()
 
-
-from kneechain.batch.cli import batch  # noqa: E402  (it imports this module's helpers)
 
 app.command()(batch)

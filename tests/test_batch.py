@@ -16,16 +16,14 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from kneechain.batch.cli import EXIT_BATCH_INCOMPLETE, batch
+from kneechain.batch.cli import EXIT_BATCH_INCOMPLETE
 from kneechain.batch.discover import discover_jobs
 from kneechain.cli import app
+from tests.conftest import SHARED_VIDEOS, require_shared
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = PROJECT_ROOT / "sample_videos"
-RUN_CLI = "from kneechain.cli import app; from kneechain.batch.cli import batch; app.command()(batch); app()"
-
-if not any(c.name == "batch" for c in app.registered_commands):
-    app.command()(batch)
+RUN_CLI = "from kneechain.cli import main; main()"
 
 
 def _run(*args: str) -> subprocess.CompletedProcess:
@@ -54,6 +52,10 @@ def clinic(tmp_path_factory) -> Path:
     (root / "notes.mp4").write_text("this is not a video\n")
     (root / ".hidden.mp4").write_bytes(data)
     (root / "readme.txt").write_text("x")
+    real = require_shared(SHARED_VIDEOS)  # two short real clips: an iPhone .mov and a VP9 lab clip
+    (root / "P02" / "2026-01-06").mkdir(parents=True)
+    shutil.copy(real / "squat_front_03_overhead_subjB.mov", root / "P02" / "2026-01-06" / "squat.MOV")
+    shutil.copy(real / "single_leg_balance_front_cam02.mp4", root / "misc" / "balance.mp4")
     return root
 
 
@@ -61,14 +63,16 @@ def test_discovery(clinic, tmp_path):
     jobs = discover_jobs(clinic, tmp_path / "out")
     rels = [j.rel for j in jobs]
     assert rels == [
+        "P02/2026-01-06/squat.MOV",
         "P<01>/2026-01-05/squat_front.mp4",
         "corrupt.mp4",
+        "misc/balance.mp4",
         "misc/sub/squat_side.MP4",
         "notes.mp4",
         "walk_side.mp4",
     ]
-    assert jobs[0].session == {"patient_id": "P<01>", "date": "2026-01-05"}
-    assert jobs[2].out_rel == "misc/sub/squat_side"
+    assert jobs[1].session == {"patient_id": "P<01>", "date": "2026-01-05"}
+    assert jobs[4].out_rel == "misc/sub/squat_side"
     csv_path = tmp_path / "visits.csv"
     csv_path.write_text(
         "file,patient_id,date,task,side_of_pain,height_cm,sex\nwalk_side.mp4,P9,2026-02-01,walk,left,170,female\n"
@@ -78,7 +82,8 @@ def test_discovery(clinic, tmp_path):
         ("walk_side.mp4", {"patient_id": "P9", "date": "2026-02-01"}, "walk", 170.0, "female")
     ]
     assert [j.rel for j in discover_jobs(clinic, tmp_path / "o", exclude=["*.mp4"])] == [
-        "misc/sub/squat_side.MP4"
+        "P02/2026-01-06/squat.MOV",
+        "misc/sub/squat_side.MP4",
     ]
 
 
@@ -88,6 +93,7 @@ def test_batch_end_to_end(clinic, tmp_path):
     assert first.returncode == EXIT_BATCH_INCOMPLETE, first.stderr
     rows = _rows(out)
     good = ["P<01>/2026-01-05/squat_front.mp4", "misc/sub/squat_side.MP4", "walk_side.mp4"]
+    good += ["P02/2026-01-06/squat.MOV", "misc/balance.mp4"]
     bad = ["corrupt.mp4", "notes.mp4"]
     assert sorted(rows) == sorted(good + bad)
     for rel in good:

@@ -17,7 +17,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-from kneechain.cli import PainSide, Sex, Task, _configure_logging, _user_errors
+from kneechain.cli_common import PainSide, Sex, Task, configure_logging, user_errors
 from kneechain.errors import EXIT_INTERRUPTED
 
 EXIT_BATCH_INCOMPLETE = 8
@@ -133,8 +133,8 @@ def batch(
     from kneechain.batch.runner import BatchOptions, LocalExecutor, run_batch
 
     console = Console(file=sys.stderr)
-    _configure_logging(debug, console)
-    with _user_errors(debug):
+    configure_logging(debug, console)
+    with user_errors(debug):
         defaults = {
             "task": task.value if task else None,
             "height_cm": height_cm,
