@@ -20,6 +20,7 @@ from kneechain import __version__
 from kneechain.batch.cli import batch
 from kneechain.cli_common import (
     ClinicianOption,
+    ConfigOption,
     DateOption,
     DebugOption,
     NotesOption,
@@ -101,9 +102,7 @@ def analyze(
     side_of_pain: Annotated[
         PainSide | None, typer.Option("--side-of-pain", help="The painful knee: its findings lead.")
     ] = None,
-    config: Annotated[
-        Path | None, typer.Option("--config", help="A clinic's TOML file overriding default thresholds.")
-    ] = None,
+    config: ConfigOption = None,
     patient_id: PatientIdOption = None,
     date: DateOption = None,
     clinician: ClinicianOption = None,
@@ -163,9 +162,7 @@ def report(
     analysis_dir: Annotated[
         Path, typer.Argument(help="A folder written by 'kneechain analyze'.", show_default=False)
     ],
-    config: Annotated[
-        Path | None, typer.Option("--config", help="A clinic's TOML file overriding default thresholds.")
-    ] = None,
+    config: ConfigOption = None,
     patient_id: PatientIdOption = None,
     date: DateOption = None,
     clinician: ClinicianOption = None,

@@ -51,6 +51,9 @@ PatientIdOption = Annotated[
 DateOption = Annotated[str | None, typer.Option("--date", help="Session date for the report header.")]
 ClinicianOption = Annotated[str | None, typer.Option("--clinician", help="Clinician for the report header.")]
 NotesOption = Annotated[str | None, typer.Option("--notes", help="Free-text notes for the report header.")]
+ConfigOption = Annotated[
+    Path | None, typer.Option("--config", help="A clinic's TOML file overriding default thresholds.")
+]
 PdfOption = Annotated[bool, typer.Option("--pdf", help="Also write report.pdf (needs Chromium).")]
 VideoArgument = Annotated[
     Path, typer.Argument(help="Video file (.mp4 .mov .m4v .avi .mkv .webm).", show_default=False)

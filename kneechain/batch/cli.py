@@ -17,7 +17,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-from kneechain.cli_common import PainSide, Sex, Task, configure_logging, user_errors
+from kneechain.cli_common import ConfigOption, PainSide, Sex, Task, configure_logging, user_errors
 from kneechain.errors import EXIT_INTERRUPTED
 
 EXIT_BATCH_INCOMPLETE = 8
@@ -106,9 +106,7 @@ def batch(
     side_of_pain: Annotated[
         PainSide | None, typer.Option("--side-of-pain", help="Painful knee for every video.")
     ] = None,
-    config: Annotated[
-        Path | None, typer.Option("--config", help="A clinic's TOML file overriding default thresholds.")
-    ] = None,
+    config: ConfigOption = None,
     pdf: Annotated[bool, typer.Option("--pdf", help="Also write each report.pdf (needs Chromium).")] = False,
     no_blur_faces: Annotated[
         bool, typer.Option("--no-blur-faces", help="Keep faces visible in key frames.")
