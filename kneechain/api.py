@@ -118,7 +118,7 @@ def _load_reusable_poses(path: Path, video_sha256: str, expected: dict) -> PoseC
 
 
 def estimate_or_reuse_poses(
-    video_path: Path, output_dir: Path | None, options: AnalysisOptions, progress=None
+    video_path: Path, output_dir: Path | None, options: AnalysisOptions, progress=None, info=None
 ) -> tuple[PoseCandidates, bool]:
     """Pose candidates of a video, from ``output_dir/poses.parquet`` when still valid, else computed."""
     video_sha256 = hash_file_sha256(video_path)
@@ -128,7 +128,7 @@ def estimate_or_reuse_poses(
             log.info("reusing the poses in %s (video and settings unchanged)", output_dir / POSES_FILE)
             return saved, True
     provenance = {"video_sha256": video_sha256}
-    return estimate_poses(video_path, options.pose, progress, extra_provenance=provenance), False
+    return estimate_poses(video_path, options.pose, progress, extra_provenance=provenance, info=info), False
 
 
 def track_video(video_path: str | os.PathLike, options: AnalysisOptions | None = None) -> LandmarkTrack:
@@ -161,11 +161,11 @@ def analyze_video(
     options = options or AnalysisOptions()
     config = load_config(options.config_path)  # a bad clinic config fails before any work
     output_dir = Path(output_dir) if output_dir is not None else default_output_dir(video_path)
-    probe_video(video_path)  # fail on a bad video before creating anything
+    info = probe_video(video_path)  # fail on a bad video before creating anything
     created = not output_dir.exists()
     prepare_output_dir(output_dir)
     try:
-        poses, reused = estimate_or_reuse_poses(video_path, output_dir, options, progress)
+        poses, reused = estimate_or_reuse_poses(video_path, output_dir, options, progress, info)
         result = _analyse_poses(poses, output_dir, options, config, video_path.name)
         if not reused:
             poses.save(output_dir / POSES_FILE)

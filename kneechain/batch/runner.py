@@ -27,6 +27,7 @@ from pathlib import Path
 
 from kneechain.batch.discover import BatchJob
 from kneechain.batch.manifest import Manifest, utc_now
+from kneechain.video import hash_file_sha256
 
 PARTIAL_MARK = ".kc-partial-"
 OLD_MARK = ".kc-old-"
@@ -247,11 +248,7 @@ def _content_hash(path: Path, previous: dict | None, stat) -> str:
         and previous.get("mtime_ns") == stat.st_mtime_ns
     ):
         return previous["sha256"]
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    return hash_file_sha256(path)
 
 
 def plan(jobs: list[BatchJob], manifest: Manifest, output_root: Path, options: BatchOptions, cfg_hash: str):

@@ -140,16 +140,18 @@ def estimate_poses(
     config: PoseConfig | None = None,
     progress: ProgressCallback | None = None,
     extra_provenance: dict | None = None,
+    info: VideoInfo | None = None,
 ) -> PoseCandidates:
     """Run BlazePose on every frame of ``video_path``: everybody found, per frame (up to ``max_people``).
 
     Frames are streamed (memory does not grow with video length beyond ~2 KB of landmarks per frame and
     person). Raises ``VideoInputError`` for unreadable videos. A video in which nobody is detected still
-    gives candidates (none present): deciding what that means is the caller's job.
+    gives candidates (none present): deciding what that means is the caller's job. ``info``: the
+    video's facts when the caller has already probed it.
     """
     config = config or PoseConfig()
     video_path = Path(video_path)
-    info = probe_video(video_path)
+    info = info or probe_video(video_path)
     buffers = _run_landmarker(video_path, info, config, progress)
     n, p = len(buffers.t_s), config.max_people
     log.info("pose: %d frames, %d with a person", n, int(np.any(buffers.present, axis=1).sum()) if n else 0)
