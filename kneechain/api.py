@@ -30,7 +30,7 @@ from kneechain.analysis_files import (
     write_analysis_files,
 )
 from kneechain.candidates import PoseCandidates, load_candidates
-from kneechain.config import Config, load_config
+from kneechain.config import Config, config_for_task, load_config
 from kneechain.errors import NoPersonError, TrackFormatError
 from kneechain.findings import Findings, derive_findings
 from kneechain.io_atomic import prepare_output_dir, write_json_atomically
@@ -241,6 +241,7 @@ def _analyse_poses(
     movement = understand_movement(selection.track, options.movement)
     metrics = compute_metrics(movement, options.subject)
     info = _movement_info(movement)
+    config = config_for_task(config, movement.task.task)  # e.g. the single-leg squat's own FPPA norms
     findings = derive_findings(metrics, info, config, options.subject.sex, options.side_of_pain)
     subject = subject_record(options.subject, options.side_of_pain)
     summary = write_analysis_files(folder, selection, movement, metrics, findings, config, subject)

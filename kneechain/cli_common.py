@@ -20,6 +20,7 @@ from kneechain.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, KneechainError
 
 class Task(str, Enum):
     squat = "squat"
+    single_leg_squat = "single_leg_squat"
     single_leg_stand = "single_leg_stand"
     walk = "walk"
 

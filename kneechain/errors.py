@@ -15,7 +15,8 @@ code  meaning
 5     the output cannot be written (permissions, full disk, not a directory)
 6     a saved analysis/track file is unreadable or from an incompatible version
 7     analysed, but the video cannot support measurements (too short, person too small, feet out of
-      frame, no recognisable task, too few reps/strides); the results folder says why and what to film
+      frame, no recognisable task, a task kneechain does not analyse such as lunges, too few
+      reps/strides); the results folder says why and what to film
 8     batch: at least one video failed or cannot support measurements (OUTDIR/index.html lists them)
 130   interrupted (Ctrl-C)
 ====  ==========================================================================

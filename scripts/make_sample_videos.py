@@ -1,8 +1,9 @@
 """Regenerate the bundled sample videos and their ground truth, byte for byte.
 
-    python scripts/make_sample_videos.py                 # all four clips into sample_videos/
+    python scripts/make_sample_videos.py                 # all five clips into sample_videos/
     python scripts/make_sample_videos.py --only walk_side --out /tmp/clips
     python scripts/make_sample_videos.py --only squat_side   # just the side-view squat
+    python scripts/make_sample_videos.py --only single_leg_squat_front   # just the single-leg squat
 
 Each clip gives <name>.mp4, <name>_truth.csv and <name>_truth.json. Rendering is deterministic (no random
 numbers); the MP4 bytes depend only on the pixels and the ffmpeg binary inside imageio-ffmpeg. Takes a few

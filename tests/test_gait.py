@@ -12,12 +12,13 @@ import pandas as pd
 import pytest
 from scipy.signal import butter, filtfilt
 
+from kneechain.metrics.gait_params import SIDES_UNCERTAIN, compute_gait_parameters
 from kneechain.mocap import project
 from kneechain.mocap.forceplate import detect_force_plate_events
 from kneechain.mocap.mot import read_mot
 from kneechain.mocap.trc import read_trc
 from kneechain.movement.gait import GaitConfig, build_strides, detect_gait_events, match_events
-from kneechain.track import LandmarkTrack
+from kneechain.track import KEYPOINT_INDEX, LandmarkTrack
 from kneechain.video import VideoInfo
 from tests.conftest import SHARED_DIR, SHARED_VIDEOS, require_shared
 
@@ -39,14 +40,16 @@ def _heel_relative(phase: np.ndarray) -> np.ndarray:
     return np.where(phase < STANCE_FRACTION, stance, swing)
 
 
-def _synthetic_walk(t_s: np.ndarray, heading: np.ndarray, first_strike_s: float = 0.3) -> LandmarkTrack:
+def _synthetic_walk(t_s: np.ndarray, heading: np.ndarray, first_strike_s: float = 0.3,
+                    right_shift: float = 0.5) -> LandmarkTrack:  # fmt: skip
     """Side view; ``heading`` (n,) in [-1, 1]: walking direction on screen times the stride's amplitude (the
-    hip moves at 1.3 leg lengths per second times ``heading``)."""
+    hip moves at 1.3 leg lengths per second times ``heading``). ``right_shift``: the right foot's phase
+    behind the left one (0.5: even steps; otherwise a limp with unequal step times)."""
     dt_s = np.diff(t_s, prepend=t_s[0])
     hip_x = 1000.0 + np.cumsum(1.3 * LEG_PX * heading * dt_s)
     shoulder_y = np.full_like(t_s, 400 - 0.6 * LEG_PX)
     points = {"left_shoulder": (hip_x, shoulder_y), "right_shoulder": (hip_x, shoulder_y)}
-    for side, shift in (("left", 0.0), ("right", 0.5)):
+    for side, shift in (("left", 0.0), ("right", right_shift)):
         phase = (t_s - first_strike_s) / STRIDE_S - shift
         heel_x = hip_x + heading * _heel_relative(phase) * LEG_PX
         swinging = np.mod(phase, 1.0) > STANCE_FRACTION
@@ -91,6 +94,43 @@ def test_synthetic_walk_events_within_one_frame_and_complete_strides():
     assert strides["stride_time_s"].to_numpy() == pytest.approx(STRIDE_S, abs=1 / 60)
     assert strides["stance_pct"].to_numpy() == pytest.approx(100 * STANCE_FRACTION, abs=2.0)
     assert strides["step_time_s"].dropna().to_numpy() == pytest.approx(STRIDE_S / 2, abs=1 / 60)
+
+
+def _label_leading_foot_left(track: LandmarkTrack, heading: int) -> LandmarkTrack:
+    """The pose model's failure on a limping side-view walk: whichever foot leads is labelled "left"."""
+    legs = ("knee", "ankle", "heel", "foot_index")
+    right_leads = (track.xy_px("right_heel")[:, 0] - track.xy_px("left_heel")[:, 0]) * heading > 0
+    image = track.image_xyz_px.copy()
+    for joint in legs:
+        left, right = (KEYPOINT_INDEX[f"{side}_{joint}"] for side in ("left", "right"))
+        image[right_leads, left], image[right_leads, right] = (
+            track.image_xyz_px[right_leads, right], track.image_xyz_px[right_leads, left])  # fmt: skip
+    return dataclasses.replace(track, image_xyz_px=image)
+
+
+def test_limping_walk_with_the_leading_foot_always_labelled_left_gives_strides_and_its_asymmetry():
+    t_s = _frames(30, 7.0)
+    track = _label_leading_foot_left(_synthetic_walk(t_s, np.full_like(t_s, 1.0), right_shift=0.42), 1)
+    assert set(track.xy_px("left_heel")[:, 0] >= track.xy_px("right_heel")[:, 0]) == {True}
+    events = detect_gait_events(track, "side", NO_OFFSET)
+    assert events.attrs["sides_uncertain"]  # the labels cannot name the feet: said, not hidden
+    strides = build_strides(events)
+    assert len(strides) >= 6 and set(strides["quality"]) == {"good"}
+    assert strides["stride_time_s"].to_numpy() == pytest.approx(STRIDE_S, abs=1 / 30)
+    step_s = sorted(strides.groupby("foot")["step_time_s"].median())
+    assert step_s == pytest.approx([0.42 * STRIDE_S, 0.58 * STRIDE_S], abs=1 / 30)  # step-time SI about 32%
+    quality = compute_gait_parameters(track, "side", events, strides).quality["step_time_s"]
+    assert quality.measured and SIDES_UNCERTAIN in quality.reasons
+
+
+def test_correctly_labelled_walk_keeps_the_labels():
+    t_s = _frames(30, 7.0)
+    events = detect_gait_events(_synthetic_walk(t_s, np.full_like(t_s, 1.0), right_shift=0.42), "side")
+    assert not events.attrs["sides_uncertain"]
+    strides = build_strides(events)
+    assert strides.groupby("foot")["step_time_s"].median()["right"] == pytest.approx(
+        0.42 * STRIDE_S, abs=1 / 30
+    )
 
 
 def test_turning_round_splits_two_passes():

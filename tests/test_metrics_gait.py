@@ -144,6 +144,8 @@ def test_exact_steps_strides_cadence_and_symmetry():
         stride_leg / STRIDE_S, abs=1e-4
     )
     assert means[("stride_time_s", "symmetry_index_pct")] == pytest.approx(0.0, abs=1e-6)
+    assert (steps["quality"] == "good").all() and (strides["quality"] == "good").all()  # all humanly possible
+    assert not any("implausible" in reason for q in result.quality.values() for reason in q.reasons)
 
 
 def test_symmetry_index_definition():

@@ -58,10 +58,10 @@ def _leg_points(depth: float, rep: tuple, extra_tilt_deg: float) -> dict[str, np
     return {"foot_index": toe, "heel": heel, "ankle": ankle, "knee": knee, "hip": hip}
 
 
-def _body_points(t_s: float) -> dict[str, np.ndarray]:
+def _body_points(t_s: float, reps: tuple = REPS) -> dict[str, np.ndarray]:
     """All keypoints at time t in body coordinates (x forward, y up), plus image depth z per name."""
     depth, index = _depth_and_rep(t_s)
-    rep = REPS[index] if index is not None else (0.0, 0.0, 0.0, 0.0)
+    rep = reps[index] if index is not None else (0.0, 0.0, 0.0, 0.0)
     points = {}
     for side, extra in (("left", 0.0), ("right", 5.0 if index is not None else 0.0)):
         points |= {f"{side}_{k}": v for k, v in _leg_points(depth, rep, extra).items()}
@@ -73,11 +73,11 @@ def _body_points(t_s: float) -> dict[str, np.ndarray]:
 
 
 def _side_squat(fps: float = 30.0, facing: int = 1, scale: float = 1.0, shift=(0.0, 0.0),
-                width: int = 1280) -> LandmarkTrack:  # fmt: skip
+                width: int = 1280, reps: tuple = REPS) -> LandmarkTrack:  # fmt: skip
     """A side-view squat in the image: the subject faces image right (``facing`` +1) or left (-1); the left
-    leg is nearer the camera (image z -40 px), the right leg farther (+40 px)."""
+    leg is nearer the camera (image z -40 px), the right leg farther (+40 px). ``reps``: as ``REPS``."""
     t_s = np.arange(0.0, 8.0, 1.0 / fps)
-    frames = [_body_points(float(t)) for t in t_s]
+    frames = [_body_points(float(t), reps) for t in t_s]
     origin = np.array([width / 2.0 + shift[0], 900.0 + shift[1]])
     named = {}
     for name in frames[0]:
@@ -121,6 +121,8 @@ def test_exact_values_at_rep_bottoms_on_a_synthetic_side_squat():
     assert rows[(1, "left")]["knee_travel_foot"] < 0 < rows[(3, "left")]["knee_travel_foot"]
     assert rows[(1, "left")]["near_leg"] and not rows[(1, "right")]["near_leg"]
     assert all(q.measured for q in result.quality.values())
+    assert (result.items["reps"]["quality"] == "good").all()  # every value is humanly possible
+    assert not any("implausible" in reason for q in result.quality.values() for reason in q.reasons)
 
 
 def test_summary_per_side_and_trunk_as_both():
@@ -239,6 +241,82 @@ def test_body_scale_from_height_and_near_side():
     assert near_side(dataclasses.replace(track, image_xyz_px=flat)) is None
     with pytest.raises(ValueError, match="centimetres"):
         check_height_cm(1.8)
+
+
+# --- plausibility: values no squat can produce ----------------------------------------------------------
+
+LUNGE_REP = (100.0, 110.0, 30.0, 40.0)  # shank 100° (right 105°): the knee below the ankle, heel up 40°
+
+
+def test_an_impossible_rep_is_flagged_kept_and_left_out_of_the_means():
+    """Rep 2 with the shank past horizontal (a lunge's back leg read as a squat): both legs flagged with a
+    plain reason and kept with their numbers, left out of every leg mean; the trunk of that rep is possible
+    and stays; the quality says why and its confidence halves (and drops for one rep fewer)."""
+    clean = compute_knee_forward_travel(_side_squat(), SIDE_VIEW, REP_TABLE, height_cm=HEIGHT_CM)
+    track = _side_squat(reps=(REPS[0], LUNGE_REP, REPS[2]))
+    result = compute_knee_forward_travel(track, SIDE_VIEW, REP_TABLE, height_cm=HEIGHT_CM)
+    rows = _rows(result)
+    for side, shank in (("left", 100), ("right", 105)):
+        assert rows[(2, side)]["shank_angle_deg"] == pytest.approx(shank, abs=1e-3)
+        quality = rows[(2, side)]["quality"]
+        assert quality.startswith(f"outside what a knee can do in a squat: the shank leaned {shank}° forward")
+        assert "likely a lunge" in quality and "_" not in quality  # plain words, no internal names
+        assert rows[(1, side)]["quality"] == rows[(3, side)]["quality"] == "good"
+    summary = result.summary.set_index(["metric", "side"])
+    for column in (
+        "shank_angle_deg",
+        "knee_travel_foot",
+        "knee_travel_cm",
+        "heel_rise_foot",
+        "knee_flexion_deg",
+    ):
+        assert summary.loc[(column, "left"), "n"] == 2
+        expected = np.mean([_expected(i, "left")[column] for i in (0, 2)])
+        assert summary.loc[(column, "left"), "mean"] == pytest.approx(expected, abs=1e-4)
+    assert summary.loc[("trunk_angle_deg", "both"), "n"] == 3
+    assert result.quality["trunk_angle_deg"] == clean.quality["trunk_angle_deg"]
+    shank = result.quality["shank_angle_deg"]
+    assert shank.measured and shank.reasons[-1].startswith(
+        "2 of 6 values left out as physically implausible (left leg, rep 2: outside what a knee can do in a "
+        "squat: the shank leaned 100° forward"
+    )
+    assert shank.confidence == pytest.approx(
+        clean.quality["shank_angle_deg"].confidence * 2 / 3 * 0.5, abs=2e-3
+    )
+
+
+@pytest.mark.parametrize("heel_lift_deg, flagged", [(0.0, True), (12.0, False)])
+def test_a_shank_beyond_ankle_dorsiflexion_is_flagged_only_with_the_heel_down(heel_lift_deg, flagged):
+    """Rep 3 with a 58° shank: the right leg's 63° exceeds what ankle dorsiflexion allows with the heel
+    down (60°), but not with the heel lifted 12°, which tilts the shank forward on its own."""
+    track = _side_squat(reps=(*REPS[:2], (58.0, 135.0, 20.0, heel_lift_deg)))
+    result = compute_knee_forward_travel(track, SIDE_VIEW, REP_TABLE)
+    rows = _rows(result)
+    assert rows[(3, "left")]["quality"] == "good"
+    right = rows[(3, "right")]["quality"]
+    assert (
+        right.startswith("outside what a knee can do in a squat with the heel down: the shank leaned 63°")
+        == flagged
+    )
+    assert (right == "good") != flagged
+    n_right = result.summary.set_index(["metric", "side"]).loc[("shank_angle_deg", "right"), "n"]
+    assert n_right == (2 if flagged else 3)
+
+
+def test_an_impossible_trunk_angle_leaves_the_legs_alone():
+    """A trunk pitched 100° forward (shoulders below the hips) at rep 1: the trunk of that rep is left out,
+    the legs' values stay."""
+    track = _side_squat(reps=((20.0, 95.0, 100.0, 0.0), *REPS[1:]))
+    result = compute_knee_forward_travel(track, SIDE_VIEW, REP_TABLE)
+    rows = _rows(result)
+    assert rows[(1, "left")]["quality"].startswith(
+        "outside what the trunk can do at a squat bottom: the trunk pitched 100° forward"
+    )
+    summary = result.summary.set_index(["metric", "side"])
+    assert summary.loc[("trunk_angle_deg", "both"), "n"] == 2
+    assert summary.loc[("trunk_angle_deg", "both"), "mean"] == pytest.approx(25.0)
+    assert summary.loc[("shank_angle_deg", "left"), "n"] == 3
+    assert result.quality["shank_angle_deg"].confidence > result.quality["trunk_angle_deg"].confidence
 
 
 # --- the rendered side squat (MediaPipe) --------------------------------------------------------------------

@@ -9,12 +9,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from kneechain.metrics.compute import compute_metrics
 from kneechain.movement.gait import match_events
 from kneechain.movement.pipeline import understand_movement
 from tests.conftest import SAMPLE_DIR
 
 pytestmark = pytest.mark.slow
-CLIPS = ("squat_front", "single_leg_stand_front", "walk_side", "squat_side")
+CLIPS = ("squat_front", "single_leg_stand_front", "walk_side", "squat_side", "single_leg_squat_front")
 LEG_JOINTS = ("hip", "knee", "ankle")
 
 
@@ -113,3 +114,45 @@ def test_gait_events_within_2_frames_of_truth(analyses):
     assert inside.sum() >= 8  # most of the 11 programmed events fall where a stride can be seen
     assert np.all(np.abs(errors_frames) <= 2.0), matched
     assert len(analyses["walk_side"].strides) >= 2
+
+
+def single_leg_squat_fppa_errors(analyses) -> pd.DataFrame:
+    """Stance-leg FPPA at each rep bottom of the single-leg squat sample against the programmed image FPPA."""
+    truth = pd.DataFrame(truth_document("single_leg_squat_front")["task"]["reps"]).set_index("rep")
+    valgus = compute_metrics(analyses["single_leg_squat_front"])["knee_valgus"].items["valgus"]
+    found = valgus.set_index("item")
+    return pd.DataFrame(
+        {
+            "side": truth["stance_leg"],
+            "truth_deg": truth["fppa_image_deg"],
+            "found_side": found["side"],
+            "error_deg": found["fppa_deg"] - truth["fppa_image_deg"],
+        }
+    )
+
+
+def test_single_leg_squat_reps_stance_legs_and_bottoms(analyses):
+    truth = pd.DataFrame(truth_document("single_leg_squat_front")["task"]["reps"])
+    reps = analyses["single_leg_squat_front"].reps
+    assert len(reps) == len(truth) == 6
+    assert list(reps["stance_leg"]) == list(truth["stance_leg"])
+    assert np.all(np.abs(reps["bottom_s"].to_numpy() - truth["bottom_s"].to_numpy()) * 30 <= 2.0)
+
+
+def test_single_leg_squat_fppa_at_the_rep_bottoms(analyses):
+    """Goal: within 3° of truth on both legs. Met on the right leg; MediaPipe over-reads the knee it labels
+    left by 3.3-4.5° in this posture (the error follows the label when the clip is mirrored, so it is the
+    pose model's, not the renderer's): the left leg is held to its measured envelope here and the 3° goal
+    is the strict xfail below."""
+    errors = single_leg_squat_fppa_errors(analyses)
+    assert (errors["side"] == errors["found_side"]).all()
+    right = errors.loc[errors["side"] == "right", "error_deg"].abs()
+    left = errors.loc[errors["side"] == "left", "error_deg"].abs()
+    assert right.max() <= 3.0, errors
+    assert left.max() <= 5.0, errors
+
+
+@pytest.mark.xfail(strict=True, reason="open: MediaPipe over-reads the left stance knee's FPPA by 3.3-4.5°")
+def test_single_leg_squat_fppa_within_3_degrees_on_the_left_leg(analyses):
+    errors = single_leg_squat_fppa_errors(analyses)
+    assert errors.loc[errors["side"] == "left", "error_deg"].abs().max() <= 3.0

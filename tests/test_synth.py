@@ -139,6 +139,85 @@ def test_single_leg_stance_foot_planted_and_pelvic_drop(clips, poses):
             assert 0.2 <= lifted <= 0.3
 
 
+def _rep_frames(clip, rep: dict) -> np.ndarray:
+    times = clip.frame_times_s
+    return np.flatnonzero((times >= rep["start_s"]) & (times <= rep["end_s"]))
+
+
+def test_single_leg_squat_bottoms_give_the_programmed_values(clips, poses):
+    clip = clips["single_leg_squat_front"]
+    _, pixels, _ = committed_csv("single_leg_squat_front")
+    j = {name: i for i, name in enumerate(LANDMARK_NAMES)}
+    reps = clip.motion.truth()["reps"]
+    assert [(r["stance_leg"], r["programmed"]["fppa_deg"]) for r in reps] == [
+        ("left", 4.0), ("left", 10.0), ("left", 17.0), ("right", 3.0), ("right", 8.0), ("right", 14.0)
+    ]  # fmt: skip
+    for rep in reps:
+        frame = round(rep["bottom_s"] * clip.fps)
+        assert frame / clip.fps == pytest.approx(rep["bottom_s"], abs=1e-9)
+        pose, side = poses["single_leg_squat_front"][frame], rep["stance_leg"]
+        other = "right" if side == "left" else "left"
+        names = [f"{side}_hip", f"{side}_knee", f"{side}_ankle", f"{other}_hip"]
+        from_pose = fppa_deg(*project_points(clip.camera, np.stack([pose.points[n] for n in names])))
+        assert from_pose == pytest.approx(rep["programmed"]["fppa_deg"], abs=1e-6)
+        assert fppa_deg(*(pixels[frame, j[n]] for n in names)) == pytest.approx(from_pose, abs=0.1)
+        assert rep["fppa_image_deg"] == pytest.approx(rep["programmed"]["fppa_deg"], abs=1e-4)
+        assert knee_flexion_deg(*(pose.points[n] for n in names[:3])) == pytest.approx(65.0, abs=1e-6)
+        drop = pelvic_obliquity_deg(pose.points["left_hip"], pose.points["right_hip"])
+        assert drop * (1.0 if side == "left" else -1.0) == pytest.approx(rep["programmed"]["pelvic_drop_deg"])
+        assert pose.points[f"{other}_hip"][1] <= pose.points[f"{side}_hip"][1] + 1e-12  # no rise
+        assert 0.15 <= rep["hip_drop_leg_lengths"] <= 0.2
+        assert 0.0 < rep["trunk_lean_deg"] < rep["programmed"]["thorax_tilt_deg"]
+
+
+def test_single_leg_squat_stance_foot_still_and_other_foot_up(clips, poses):
+    clip = clips["single_leg_squat_front"]
+    dims, truth = clip.dims, clip.motion.truth()
+    first = poses["single_leg_squat_front"][0]
+    for rep in truth["reps"]:
+        side, lifted = rep["stance_leg"], rep["lifted_leg"]
+        for frame in _rep_frames(clip, rep):
+            pose = poses["single_leg_squat_front"][frame]
+            for joint in ("ankle", "heel", "foot_index"):
+                np.testing.assert_allclose(
+                    pose.points[f"{side}_{joint}"], first.points[f"{side}_{joint}"], atol=1e-12
+                )
+            for local in (heel_contact_local_m(dims), ball_contact_local_m(dims)):
+                assert contact_point(pose, side, local)[1] == pytest.approx(0.0, abs=1e-12)
+            assert pose.points[f"{lifted}_ankle"][1] - dims.ankle_height_m >= 0.18
+            assert min(pose.points[f"{lifted}_{j}"][1] for j in ("heel", "foot_index")) >= 0.1
+
+
+def test_single_leg_squat_timeline(clips):
+    clip = clips["single_leg_squat_front"]
+    truth = clip.motion.truth()
+    per_frame = truth_document(clip, clip.poses())["per_frame"]
+    assert 16.0 <= clip.motion.duration_s <= 18.0
+    bouts = {bout["stance_leg"]: bout for bout in truth["bouts"]}
+    assert list(bouts) == ["left", "right"]
+    assert bouts["right"]["weight_shift_s"][0] - bouts["left"]["weight_shift_back_s"][1] >= 1.0
+    for number, rep in enumerate(truth["reps"], 1):
+        bout = bouts[rep["stance_leg"]]
+        assert rep["rep"] == number
+        assert rep["bottom_s"] - rep["start_s"] == pytest.approx(1.0)
+        assert rep["end_s"] - rep["bottom_s"] == pytest.approx(1.0)
+        assert (
+            bout["foot_fully_lifted_s"][0] <= rep["start_s"] < rep["end_s"] <= bout["foot_fully_lifted_s"][1]
+        )
+        frames = _rep_frames(clip, rep)
+        assert {per_frame["rep"][f] for f in frames[1:-1]} == {number}
+        assert {per_frame["stance_leg_code"][f] for f in frames} == {
+            1.0 if rep["stance_leg"] == "left" else -1.0
+        }
+        assert per_frame[f"{rep['lifted_leg']}_foot_on_floor"][frames[0]] == 0.0
+        bottom = round(rep["bottom_s"] * clip.fps)
+        assert per_frame["squat_depth"][bottom] == pytest.approx(1.0)
+    two_legs = [
+        t for t, code in zip(per_frame["t_s"], per_frame["stance_leg_code"], strict=True) if code == 0
+    ]
+    assert min(two_legs) == 0.0 and max(two_legs) == per_frame["t_s"][-1]
+
+
 def test_walk_stance_foot_does_not_slide(clips):
     clip = clips["walk_side"]
     motion, dims, spec = clip.motion, clip.dims, clip.motion.spec

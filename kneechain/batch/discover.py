@@ -27,7 +27,7 @@ from kneechain.errors import KneechainError
 from kneechain.video import VIDEO_EXTENSIONS
 
 VISIT_COLUMNS = ("file", "patient_id", "date", "task", "side_of_pain", "height_cm", "sex")
-TASKS = ("squat", "single_leg_stand", "walk")
+TASKS = ("squat", "single_leg_squat", "single_leg_stand", "walk")
 SIDES = ("left", "right", "both")
 SEXES = ("female", "male")
 

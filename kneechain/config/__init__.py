@@ -4,9 +4,18 @@ from kneechain.config.loader import (
     Config,
     ConfigError,
     Threshold,
+    config_for_task,
     config_hash,
     effective_config_dict,
     load_config,
 )
 
-__all__ = ["Config", "ConfigError", "Threshold", "config_hash", "effective_config_dict", "load_config"]
+__all__ = [
+    "Config",
+    "ConfigError",
+    "Threshold",
+    "config_for_task",
+    "config_hash",
+    "effective_config_dict",
+    "load_config",
+]

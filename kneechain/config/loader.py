@@ -14,7 +14,7 @@ import json
 import math
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
@@ -251,3 +251,18 @@ def config_hash(config: Config) -> str:
     sources): equal configs give equal hashes whatever file they came from."""
     canonical = json.dumps(_thresholds_dict(config), sort_keys=True, separators=(",", ":"), ensure_ascii=True)
     return hashlib.sha256(canonical.encode("ascii")).hexdigest()[:12]
+
+
+# Entries a task has its own norms for: the task's entry stands in for the general one.
+TASK_NORMS = {"single_leg_squat": {"valgus.fppa_upper_deg": "valgus.single_leg_squat_fppa_upper_deg"}}
+
+
+def config_for_task(config: Config, task: str | None) -> Config:
+    """``config`` with the task's own norms (``TASK_NORMS``) in place of the general entries."""
+    swaps = TASK_NORMS.get(str(task), {})
+    if not swaps:
+        return config
+    thresholds = dict(config.thresholds)
+    for general, specific in swaps.items():
+        thresholds[general] = replace(config[specific], key=general)
+    return replace(config, thresholds=thresholds)

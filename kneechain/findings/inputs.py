@@ -55,7 +55,8 @@ ITEM_KINDS = {
     "step": "steps",
 }
 TABLE_ITEM_KINDS = {"reps": "reps", "stances": "stances", "strides": "strides", "steps": "steps"}
-TASK_ITEM_KINDS = {"squat": "reps", "single_leg_stand": "stances", "walk": "strides"}
+TASK_ITEM_KINDS = {"squat": "reps", "single_leg_squat": "reps", "single_leg_stand": "stances",
+                   "walk": "strides"}  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ FOOT_STEPS = (
 SCREEN_TASKS = (
     (("squat", "front"), "front-view squat"),
     (("single_leg_stand", "front"), "single-leg stands"),
+    (("single_leg_squat", "front"), "single-leg squats"),
     (("squat", "side"), "side-view squat"),
     (("walk", None), "walk"),
 )

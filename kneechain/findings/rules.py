@@ -54,6 +54,7 @@ PELVIC_DROP_METRICS = ("mean_drop_deg", "pelvic_drop_deg", "peak_drop_deg")
 SQUAT_PRIMARY = (*FPPA_METRICS, *HEEL_RISE_METRICS, "shank_angle_deg", "trunk_angle_deg")
 PRIMARY_METRICS = {
     "squat": SQUAT_PRIMARY,
+    "single_leg_squat": (*FPPA_METRICS, *PELVIC_DROP_METRICS),
     "single_leg_stand": PELVIC_DROP_METRICS,
     "walk": PELVIC_DROP_METRICS,
 }

@@ -3,6 +3,7 @@
 | task | metric families |
 |---|---|
 | squat | knee valgus (front/back views), knee-forward travel (side views) |
+| single-leg squat | stance-leg knee valgus, pelvic drop and trunk lean per rep (front/back views) |
 | single-leg stand | knee valgus, pelvic drop and trunk lean (front/back views) |
 | walk | gait parameters and asymmetry (side views; timing front-on too), pelvic drop in stance (front/back) |
 
@@ -14,6 +15,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import pandas as pd
+
 from kneechain.metrics.gait_params import compute_gait_parameters
 from kneechain.metrics.knee_travel import compute_knee_forward_travel
 from kneechain.metrics.pelvis import compute_pelvic_drop
@@ -23,10 +26,19 @@ from kneechain.movement.pipeline import MovementAnalysis
 
 FAMILIES_BY_TASK = {
     "squat": ("knee_valgus", "knee_forward_travel"),
+    "single_leg_squat": ("knee_valgus", "pelvic_drop"),
     "single_leg_stand": ("knee_valgus", "pelvic_drop"),
     "walk": ("gait", "pelvic_drop"),
+    "lunge": (),  # declined: the verdict says so, no numbers
     "unknown": (),
 }
+
+
+def reps_as_stances(reps: pd.DataFrame) -> pd.DataFrame:
+    """Single-leg squat reps as single-leg stances (``stance``, ``leg``, ``start_s``, ``end_s``)."""
+    return pd.DataFrame({"stance": reps["rep"], "leg": reps["stance_leg"], "start_s": reps["start_s"],
+                         "end_s": reps["end_s"], "duration_s": reps["end_s"] - reps["start_s"],
+                         "quality": reps["quality"]})  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -44,6 +56,8 @@ def compute_metrics(movement: MovementAnalysis, subject: SubjectInfo | None = No
     subject = subject or SubjectInfo()
     track, view = movement.track, movement.view
     stances = movement.single_leg.stances if movement.single_leg is not None else None
+    # single-leg squat: knee valgus per rep (stance leg), pelvis and trunk per rep as a single-leg stance
+    pelvis_stances = reps_as_stances(movement.reps) if movement.task.task == "single_leg_squat" else stances
     baseline = movement.single_leg.baseline if movement.single_leg is not None else None
     compute = {
         "knee_valgus": lambda: compute_knee_valgus(track, view, movement.reps, stances, baseline),
@@ -51,7 +65,7 @@ def compute_metrics(movement: MovementAnalysis, subject: SubjectInfo | None = No
             track, view, movement.reps, subject.height_cm
         ),
         "pelvic_drop": lambda: compute_pelvic_drop(
-            track, view, stances, baseline, movement.gait_events, movement.strides
+            track, view, pelvis_stances, baseline, movement.gait_events, movement.strides
         ),
         "gait": lambda: compute_gait_parameters(
             track, view, movement.gait_events, movement.strides, subject.height_cm

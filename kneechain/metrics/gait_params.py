@@ -28,6 +28,9 @@ Front and back views: timing is measured (heel strikes towards the camera are go
 length are not measured, because image x is across the walking direction. Oblique views: timing with
 lowered confidence; lengths not measured (foreshortening and a perspective that changes along the walk).
 
+Plausibility (``kneechain.metrics.plausibility``): a value walking cannot produce (stance under 40 % of the
+stride, a 2 leg-length step) makes its item's ``quality`` the reason, and is left out of the summary.
+
 Symmetry index (Robinson et al. 1987): SI = (R - L) / (0.5 (R + L)) x 100 % of the side means; positive =
 right larger; a magnitude above about 10 % is commonly called asymmetric (unverified). Reported in the
 summary as rows with side "symmetry_index_pct" (``n`` = the smaller side count), and cadence, whose per-side
@@ -42,6 +45,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from kneechain.metrics.plausibility import GAIT_SCREENS, item_quality, plausible_values, screened_quality
 from kneechain.metrics.scale import BodyScale, estimate_body_scale, near_side
 from kneechain.metrics.summary import SUMMARY_COLUMNS, MetricQuality, MetricSet, summarize_by_side
 from kneechain.movement.body import SIDES
@@ -63,6 +67,11 @@ LENGTH_COLUMNS = ("stride_length_leg", "stride_length_cm", "walking_speed_leg_s"
 ONSET_COLUMNS = ("stance_time_s", "swing_time_s", "stance_pct", "double_support_s")  # need toe-offs
 SYMMETRY_SIDE = "symmetry_index_pct"
 
+SIDES_UNCERTAIN = (
+    "which foot is the left one could not be told from the video (the pose model's left/right labels did "
+    "not alternate with the steps): each foot's values are its own, but left and right may be exchanged"
+)
+
 
 @dataclass(frozen=True)
 class GaitParamConfig:
@@ -71,8 +80,8 @@ class GaitParamConfig:
     footprint_window: tuple[float, float] = (0.10, 0.30)  # after heel strike, fraction of the stride
     min_footprint_coverage: float = 0.5  # share of the window's frames with the heel seen
     frame_margin_leg: float = 0.5  # footprints closer to the image's left/right edge are not used
-    max_step_length_deviation: float = 0.3  # from the pass's median step length (raw)
-    max_step_time_deviation: float = 0.25  # from the pass's median step time
+    max_step_length_deviation: float = 0.3  # from the median raw step length of that foot in the pass
+    max_step_time_deviation: float = 0.25  # from the median step time of that foot in the pass
     max_perspective_slope: float = 0.15  # c = 2 d / Z: d <= 0.15 m at Z >= 2 m
     min_steps_per_side_for_fit: int = 2
     min_position_spread_leg: float = 1.0
@@ -185,13 +194,14 @@ def build_step_table(
     if steps.empty:
         return steps, float("nan")
     usable_quality = ("good",) if lateral else ("good", "approximate")
-    median_step = steps.groupby("pass_id")["step_time_s"].transform("median")
+    same_foot = [steps["pass_id"], steps["side"]]  # a limp alternates long and short steps: compare like
+    median_step = steps.groupby(same_foot)["step_time_s"].transform("median")
     regular = np.abs(steps["step_time_s"] / median_step - 1.0) <= config.max_step_time_deviation
     steps["included"] = steps["quality"].isin(usable_quality) & regular
     steps.loc[steps["quality"].eq("good") & ~regular, "quality"] = "irregular_step_time"
     if lateral:
         raw = steps["step_length_raw_leg"]
-        typical = np.abs(raw / raw.groupby(steps["pass_id"]).transform("median") - 1.0)
+        typical = np.abs(raw / raw.groupby(same_foot).transform("median") - 1.0)
         odd = steps["included"] & (typical > config.max_step_length_deviation)
         steps.loc[odd, ["included", "quality"]] = [False, "irregular_step_length"]
     steps["cadence_steps_min"] = 60.0 / steps["step_time_s"]
@@ -200,6 +210,7 @@ def build_step_table(
     correction = np.nan_to_num(slope) * landing * steps["position_leg"].to_numpy(float)
     steps["step_length_leg"] = steps["step_length_raw_leg"] - correction if lateral else np.nan
     steps["step_length_cm"] = scale.leg_to_cm(steps["step_length_leg"].to_numpy(float))
+    steps["quality"] = item_quality(steps, GAIT_SCREENS, steps["quality"])
     return steps, slope
 
 
@@ -222,6 +233,7 @@ def build_stride_table(track: LandmarkTrack, strides: pd.DataFrame, info: dict, 
     table["stride_length_cm"] = scale.leg_to_cm(table["stride_length_leg"].to_numpy(float))
     table["walking_speed_leg_s"] = table["stride_length_leg"] / table["stride_time_s"]
     table["walking_speed_m_s"] = table["stride_length_cm"] / 100.0 / table["stride_time_s"]
+    table["quality"] = item_quality(table, GAIT_SCREENS, table["quality"])
     return table
 
 
@@ -242,16 +254,17 @@ def stance_series(track: LandmarkTrack, events: pd.DataFrame) -> pd.DataFrame:
 
 
 def summarize_gait(strides: pd.DataFrame, steps: pd.DataFrame) -> pd.DataFrame:
-    """Per-side summaries of the included strides and steps, cadence over both sides (side "both") and the
-    symmetry index of every measure seen on both sides (side "symmetry_index_pct")."""
-    used_strides, used_steps = strides[strides["included"]], steps[steps["included"]]
+    """Per-side summaries of the included strides and steps (implausible values left out), cadence over both
+    sides (side "both"), symmetry index of every measure seen on both sides (side "symmetry_index_pct")."""
+    used_strides = plausible_values(strides[strides["included"]], GAIT_SCREENS)
+    used_steps = plausible_values(steps[steps["included"]], GAIT_SCREENS)
     step_columns = [c for c in STEP_VALUE_COLUMNS if c != "cadence_steps_min"]
     summary = pd.concat(
         [summarize_by_side(used_strides, STRIDE_VALUE_COLUMNS), summarize_by_side(used_steps, step_columns)],
         ignore_index=True,
     )
     rows = []
-    cadence = used_steps["cadence_steps_min"].to_numpy(float)
+    cadence = used_steps["cadence_steps_min"].dropna().to_numpy(float)
     if len(cadence):
         sd = float(cadence.std(ddof=1)) if len(cadence) > 1 else float("nan")
         side_means = used_steps.groupby("side")["step_time_s"].mean()
@@ -313,8 +326,10 @@ def _known_limits(view: str, slope: float) -> dict[str, tuple[float, str]]:
 
 def assess_gait_quality(view: object, track: LandmarkTrack, tables: tuple[pd.DataFrame, pd.DataFrame],
                         slope: float, scale: BodyScale, config: GaitParamConfig) -> dict:  # fmt: skip
-    """``MetricQuality`` per value column (view fit, counts per side, frame rate, perspective, events);
-    ``tables``: the strides and steps items."""
+    """``MetricQuality`` per value column (view fit, counts per side, frame rate, perspective, events,
+    implausible values); ``tables``: the strides and steps items."""
+    strides, steps = (table[table["included"]] for table in tables)
+    plausible = [plausible_values(table, GAIT_SCREENS) for table in (strides, steps)]
     name, confidence = view_name(view), float(getattr(view, "confidence", 1.0))
     base, reasons = confidence, ([] if confidence >= 0.99 else [f"view confidence {confidence:.2f}"])
     if name != "side":
@@ -332,8 +347,8 @@ def assess_gait_quality(view: object, track: LandmarkTrack, tables: tuple[pd.Dat
         if column.endswith(("_cm", "_m_s")) and scale.height_cm is None:
             quality[column] = MetricQuality.not_measured("no subject height given (--height-cm)")
             continue
-        table = tables[1] if column in STEP_VALUE_COLUMNS else tables[0]
-        used = table[table["included"] & np.isfinite(table[column].to_numpy(float))]
+        table = plausible[1] if column in STEP_VALUE_COLUMNS else plausible[0]
+        used = table[np.isfinite(table[column].to_numpy(float))]
         n_per_side = int(min((used["side"] == side).sum() for side in SIDES))
         timed = column.endswith(("_s", "_pct", "_min"))
         column_base, column_reasons = (
@@ -341,7 +356,8 @@ def assess_gait_quality(view: object, track: LandmarkTrack, tables: tuple[pd.Dat
             reasons + (timing_reasons if timed else []),
         )
         quality[column] = _column_quality(column, n_per_side, column_base, column_reasons, limits, config)
-    return quality
+    quality = screened_quality(quality, strides, GAIT_SCREENS, "{side} stride at {start_s:.1f} s")
+    return screened_quality(quality, steps, GAIT_SCREENS, "{side} step at {heel_strike_s:.1f} s")
 
 
 def _empty_gait_set(track: LandmarkTrack, reason: str) -> MetricSet:
@@ -380,10 +396,13 @@ def compute_gait_parameters(
     near = {pass_id: p["near"] for pass_id, p in info.items()}
     perspective = f"perspective slope: {slope:.3f}" if np.isfinite(slope) else "perspective not corrected"
     notes = (f"near leg per pass: {near}; {perspective}",)
+    quality = assess_gait_quality(view, track, (stride_table, steps), slope, scale, config)
+    if gait_events.attrs.get("sides_uncertain"):
+        quality = {column: q.lowered(0.5, SIDES_UNCERTAIN) for column, q in quality.items()}
     return MetricSet(
         items={"strides": stride_table, "steps": steps},
         series=stance_series(track, gait_events),
         summary=summarize_gait(stride_table, steps),
-        quality=assess_gait_quality(view, track, (stride_table, steps), slope, scale, config),
+        quality=quality,
         notes=notes,
     )

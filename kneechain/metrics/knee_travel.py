@@ -29,6 +29,11 @@ Views: side -> measured with the view's confidence. Oblique -> measured, confide
 distances are foreshortened by about sin(off-frontal angle) (10 % at 65 deg) and angles are distorted.
 Front/back -> not measured (these are sagittal-plane quantities).
 
+Plausibility (``kneechain.metrics.plausibility``): each rep bottom's values are screened against what a
+body can do in a squat (e.g. a shank past 90°, the knee below the ankle, is a lunge's back leg or the wrong
+leg). A failing leg's values at that rep, or a failing trunk angle, stay in the items table with the reason
+as its ``quality`` ("good" otherwise) but are left out of the summary, and the quality says so.
+
 Interpretation (``clinical-metrics.md``): some knee travel is normal and protective (Fry et al. 2003); flag
 the pattern (travel with heel rise, or a very upright shank with a large trunk pitch), not travel alone.
 Accuracy on the rendered side squat and sign conventions are in the tests (tests/test_metrics_sagittal.py).
@@ -42,6 +47,7 @@ import numpy as np
 import pandas as pd
 
 from kneechain.metrics.geometry import angle_from_vertical_deg, deviation_from_straight_deg
+from kneechain.metrics.plausibility import SQUAT_SCREENS, item_quality, plausible_values, screened_quality
 from kneechain.metrics.scale import BodyScale, estimate_body_scale, near_side
 from kneechain.metrics.summary import SUMMARY_COLUMNS, MetricQuality, MetricSet, summarize_by_side
 from kneechain.movement.body import SIDES, hip_centre_px, midpoint_px
@@ -58,7 +64,8 @@ LEG_COLUMNS = (
     "knee_flexion_deg",
 )
 VALUE_COLUMNS = (*LEG_COLUMNS, "trunk_angle_deg")
-REP_ITEM_COLUMNS = ("rep", "side", "bottom_s", "near_leg", "visibility", *VALUE_COLUMNS, "rep_quality")
+REP_ITEM_COLUMNS = ("rep", "side", "bottom_s", "near_leg", "visibility", *VALUE_COLUMNS, "rep_quality",
+                    "quality")  # fmt: skip
 _LEG_POINTS = ("knee", "ankle", "heel", "foot_index")
 
 # Known limitations: (confidence factor, reason) per measure, from the validation in the tests.
@@ -186,8 +193,8 @@ def measure_rep_bottoms(
     context: tuple[int, BodyScale, np.ndarray, str | None],
     config: SagittalConfig,
 ) -> pd.DataFrame:
-    """One row per rep and measurable leg (``REP_ITEM_COLUMNS``), values at each rep's bottom.
-    ``context``: facing sign, body scale, standing-frame mask and the near leg."""
+    """One row per rep and measurable leg (``REP_ITEM_COLUMNS``), values at each rep's bottom; ``quality``:
+    "good", or why a value is implausible. ``context``: facing sign, body scale, standing mask, near leg."""
     sign, scale, standing, near = context
     trunk_deg = compute_trunk_angle_deg(track, sign)
     rows = []
@@ -212,7 +219,8 @@ def measure_rep_bottoms(
                     "rep_quality": str(rep.quality),
                 }
             )
-    return pd.DataFrame(rows, columns=list(REP_ITEM_COLUMNS))
+    table = pd.DataFrame(rows, columns=list(REP_ITEM_COLUMNS))
+    return table.assign(quality=item_quality(table, SQUAT_SCREENS))
 
 
 def _view_factor(view: object, config: SagittalConfig) -> tuple[float, list[str]]:
@@ -231,17 +239,13 @@ def _view_factor(view: object, config: SagittalConfig) -> tuple[float, list[str]
 def assess_quality(
     items: pd.DataFrame, view: object, track: LandmarkTrack, scale: BodyScale, config: SagittalConfig
 ) -> dict[str, MetricQuality]:
-    """``MetricQuality`` per value column (see the module docstring for what lowers confidence)."""
+    """``MetricQuality`` per value column (see the module docstring for what lowers confidence); only the
+    reps with a plausible value of the column count."""
     if items.empty:
         reason = "no rep bottom with the legs visible (keypoint visibility >= 0.5)"
         return {column: MetricQuality.not_measured(reason) for column in VALUE_COLUMNS}
     base, reasons = _view_factor(view, config)
-    n_reps = int(items.groupby("side").size().max())
-    if n_reps < config.target_reps:
-        base *= n_reps / config.target_reps
-        reasons.append(
-            f"only {n_reps} rep(s) per side: a mean over at least {config.target_reps} is steadier"
-        )
+    n_reps = plausible_values(items, SQUAT_SCREENS).groupby("side")[list(VALUE_COLUMNS)].count().max()
     visibility = float(items["visibility"].mean())
     if visibility < config.full_visibility:
         base *= visibility / config.full_visibility
@@ -261,7 +265,12 @@ def assess_quality(
         factor, limitation = _LIMITATIONS[
             column.rsplit("_", 1)[0] if column.endswith(("_foot", "_cm")) else column
         ]
-        extra = [limitation]
+        n, extra = max(1, int(n_reps[column])), [limitation]
+        if n < config.target_reps:
+            factor *= n / config.target_reps
+            extra.insert(
+                0, f"only {n} rep(s) per side: a mean over at least {config.target_reps} is steadier"
+            )
         if column.endswith("_cm"):
             factor *= 0.9
             extra.append(
@@ -270,11 +279,13 @@ def assess_quality(
         quality[column] = MetricQuality(
             True, round(float(np.clip(base * factor, 0, 1)), 3), tuple(reasons + extra)
         )
-    return quality
+    return screened_quality(quality, items, SQUAT_SCREENS, "{side} leg, rep {rep}")
 
 
 def summarize_sagittal(items: pd.DataFrame) -> pd.DataFrame:
-    """``summarize_by_side`` of the leg measures, plus the trunk angle (one value per rep) as side "both"."""
+    """``summarize_by_side`` of the plausible leg measures, plus the trunk angle (one value per rep) as side
+    "both"; implausible values (``kneechain.metrics.plausibility``) are left out."""
+    items = plausible_values(items, SQUAT_SCREENS)
     summary = summarize_by_side(items, LEG_COLUMNS)
     trunk = items.drop_duplicates("rep")["trunk_angle_deg"].to_numpy(float)
     trunk = trunk[np.isfinite(trunk)]

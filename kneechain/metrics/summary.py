@@ -33,6 +33,12 @@ class MetricQuality:
     def not_measured(cls, *reasons: str) -> MetricQuality:
         return cls(measured=False, confidence=0.0, reasons=tuple(reasons))
 
+    def lowered(self, factor: float, reason: str) -> MetricQuality:
+        """This quality with its confidence times ``factor`` and ``reason`` added (unmeasured: as is)."""
+        if not self.measured:
+            return self
+        return MetricQuality(True, self.confidence * factor, (*self.reasons, reason))
+
 
 @dataclass(frozen=True, eq=False)
 class MetricSet:

@@ -250,7 +250,8 @@ def item_moments(track: LandmarkTrack, reps: pd.DataFrame | None,
     moments = []
     for rep in [] if reps is None else reps.itertuples():
         frames = np.flatnonzero((track.t_s >= rep.start_s) & (track.t_s <= rep.end_s))
-        moments.append({"item": int(rep.rep), "kind": "rep", "sides": SIDES, "t_s": float(rep.bottom_s),
+        sides = (rep.stance_leg,) if hasattr(rep, "stance_leg") else SIDES  # single-leg squat: stance leg
+        moments.append({"item": int(rep.rep), "kind": "rep", "sides": sides, "t_s": float(rep.bottom_s),
                         "frames": frames})  # fmt: skip
     for stance in [] if stances is None else stances.itertuples():
         frames = np.flatnonzero((track.t_s >= stance.start_s) & (track.t_s <= stance.end_s))

@@ -36,6 +36,7 @@ swamps it.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -43,7 +44,17 @@ import pandas as pd
 from scipy.signal import butter, filtfilt, find_peaks
 
 from kneechain.movement.body import SIDES, hip_centre_px, leg_length_px, midpoint_px
+from kneechain.movement.gait_side import (
+    assign_feet,
+    label_votes,
+    leading_heel_and_trailing_toe,
+    name_feet,
+    visibility_at,
+)
+from kneechain.movement.strides import STRIDE_COLUMNS, build_strides, match_events
 from kneechain.track import LandmarkTrack
+
+__all__ = ["STRIDE_COLUMNS", "GaitConfig", "build_strides", "detect_gait_events", "match_events"]
 
 EVENT_COLUMNS = ["foot", "event", "t_s", "pass_id", "quality", "method"]
 PASS_COLUMNS = ["pass_id", "start_s", "end_s", "direction", "progression"]
@@ -68,6 +79,7 @@ class GaitConfig:
     min_still_s: float = 0.15  # a foot counts as planted when still for at least this long
     side_heel_strike_offset_s: float = 0.020
     edge_margin_s: float = 0.05  # events this close to a pass's ends are flagged
+    min_label_agreement: float = 0.7  # side views: share of label votes that names the alternating feet
 
 
 def view_name(view: object) -> str:
@@ -226,18 +238,53 @@ def _motion_change_times_s(
     return np.asarray(times, float)
 
 
-def _side_events(
-    track: LandmarkTrack, frames: slice, sign: int, side: str, config: GaitConfig
-) -> list[tuple]:
+def _labelled_side_events(track: LandmarkTrack, frames: slice, sign: int, config: GaitConfig) -> list[tuple]:
+    """Zeni's events of each labelled foot: rows (foot, event, t_s, method)."""
     t_s, leg_px = track.t_s[frames], leg_length_px(track)
     hip_x = hip_centre_px(track)[frames, 0]
-    heel = _fill_nan(track.xy_px(f"{side}_heel")[frames, 0] - hip_x) * sign / leg_px
-    toe = _fill_nan(track.xy_px(f"{side}_foot_index")[frames, 0] - hip_x) * sign / leg_px
     prominence, distance_s = config.side_prominence_leg, config.min_event_interval_s
-    relative = config.relative_prominence
-    strikes = _peak_times_s(t_s, heel, distance_s, prominence, relative) + config.side_heel_strike_offset_s
-    offs = _peak_times_s(t_s, -toe, distance_s, prominence, relative)
-    return [("heel_strike", t, "zeni_side") for t in strikes] + [("toe_off", t, "zeni_side") for t in offs]
+    rows = []
+    for side in SIDES:
+        heel = _fill_nan(track.xy_px(f"{side}_heel")[frames, 0] - hip_x) * sign / leg_px
+        toe = _fill_nan(track.xy_px(f"{side}_foot_index")[frames, 0] - hip_x) * sign / leg_px
+        strikes = _peak_times_s(t_s, heel, distance_s, prominence, config.relative_prominence)
+        offs = _peak_times_s(t_s, -toe, distance_s, prominence, config.relative_prominence)
+        rows += [(side, "heel_strike", t + config.side_heel_strike_offset_s, "zeni_side") for t in strikes]
+        rows += [(side, "toe_off", t, "zeni_side") for t in offs]
+    return rows
+
+
+def _alternating_share(rows: list[tuple]) -> float:
+    """Share of consecutive heel strikes that belong to different feet (1 when the labels are right)."""
+    feet = [foot for foot, event, _, _ in sorted(rows, key=lambda row: row[2]) if event == "heel_strike"]
+    pairs = list(itertools.pairwise(feet))
+    return float(np.mean([a != b for a, b in pairs])) if pairs else 1.0
+
+
+def _side_events(track: LandmarkTrack, frames: slice, sign: int, config: GaitConfig) -> tuple[list, bool]:
+    """Zeni's events of both feet: per labelled foot while the labelled heel strikes alternate (at least
+    ``min_label_agreement`` of them), else without the labels (``kneechain.movement.gait_side``): rows
+    (foot, event, t_s, method) and whether the feet's side names are uncertain."""
+    labelled = _labelled_side_events(track, frames, sign, config)
+    if _alternating_share(labelled) >= config.min_label_agreement:
+        return labelled, False
+    t_s, leg_px = track.t_s[frames], leg_length_px(track)
+    heel, toe = leading_heel_and_trailing_toe(track, frames, sign, hip_centre_px(track)[frames, 0], leg_px)
+    prominence, relative = config.side_prominence_leg, config.relative_prominence
+    distance_s = config.min_event_interval_s / 2.0  # the leading heel strikes once per step, not stride
+    strikes = _peak_times_s(t_s, _fill_nan(heel), distance_s, prominence, relative)
+    offs = _peak_times_s(t_s, -_fill_nan(toe), distance_s, prominence, relative)
+    strike_feet, off_feet = assign_feet(strikes, offs)
+    votes = np.concatenate([label_votes(track, strikes, sign, "heel", True),
+                            label_votes(track, offs, sign, "foot_index", False)])  # fmt: skip
+    seen = np.concatenate([visibility_at(track, strikes, sign, "heel", True),
+                           visibility_at(track, offs, sign, "foot_index", False)])  # fmt: skip
+    feet = np.concatenate([strike_feet, off_feet])
+    names, uncertain = name_feet(votes, feet, seen, sign, config.min_label_agreement)
+    strikes = strikes + config.side_heel_strike_offset_s
+    rows = [(names[f], "heel_strike", t, "zeni_side") for f, t in zip(strike_feet, strikes, strict=True)]
+    rows += [(names[f], "toe_off", t, "zeni_side") for f, t in zip(off_feet, offs, strict=True)]
+    return rows, uncertain
 
 
 def _front_events(
@@ -272,25 +319,28 @@ def detect_gait_events(track: LandmarkTrack, view: object, config: GaitConfig = 
     (``find_walking_passes``) is attached as ``result.attrs["passes"]``."""
     name = view_name(view)
     passes = find_walking_passes(track, name, config)
-    rows = []
+    rows, uncertain = [], False
     for walk in passes.itertuples():
         frames = np.flatnonzero((track.t_s >= walk.start_s) & (track.t_s <= walk.end_s))
         window = slice(frames[0], frames[-1] + 1)
         sign = 1 if walk.direction in ("image_right", "towards") else -1
-        for side in SIDES:
-            if name in ("side", "oblique"):
-                found = _side_events(track, window, sign, side, config)
-            else:
-                found = _front_events(track, window, sign, side, config)
-            for event, t_s, method in found:
-                near_edge = min(t_s - walk.start_s, walk.end_s - t_s) < config.edge_margin_s
-                approximate = method.startswith("foot_motion")
-                quality = "near_pass_edge" if near_edge else "approximate" if approximate else "good"
-                rows.append((side, event, float(t_s), walk.pass_id, quality, method))
+        if name in ("side", "oblique"):
+            found, unsure = _side_events(track, window, sign, config)
+            uncertain |= unsure
+        else:
+            found = [
+                (side, *found) for side in SIDES for found in _front_events(track, window, sign, side, config)
+            ]
+        for side, event, t_s, method in found:
+            near_edge = min(t_s - walk.start_s, walk.end_s - t_s) < config.edge_margin_s
+            approximate = method.startswith("foot_motion")
+            quality = "near_pass_edge" if near_edge else "approximate" if approximate else "good"
+            rows.append((side, event, float(t_s), walk.pass_id, quality, method))
     events = _flag_non_alternating(
         pd.DataFrame(rows, columns=EVENT_COLUMNS).sort_values("t_s", ignore_index=True)
     )
     events.attrs["passes"] = passes
+    events.attrs["sides_uncertain"] = uncertain
     return events
 
 
@@ -304,77 +354,3 @@ def _flag_non_alternating(events: pd.DataFrame) -> pd.DataFrame:
         bad[:-1] |= same_as_next
         events.loc[group.index[bad & (group["quality"].to_numpy() == "good")], "quality"] = "not_alternating"
     return events
-
-
-STRIDE_COLUMNS = [
-    "foot", "pass_id", "start_s", "end_s", "stride_time_s", "toe_off_s", "stance_time_s", "swing_time_s",
-    "stance_pct", "opposite_heel_strike_s", "opposite_toe_off_s", "step_time_s", "double_support_s",
-    "quality",
-]  # fmt: skip
-
-
-def build_strides(events: pd.DataFrame, max_stride_deviation: float = 0.25) -> pd.DataFrame:
-    """One row per COMPLETE stride: a heel strike to the next heel strike of the same foot in the same pass,
-    with exactly one toe-off of that foot between them.
-
-    Columns (seconds unless stated): foot, pass_id, start_s, end_s, stride_time_s, toe_off_s,
-    stance_time_s (start to toe-off), swing_time_s (toe-off to end), stance_pct (of the stride),
-    opposite_heel_strike_s (the other foot's heel strike inside the stride), opposite_toe_off_s (the other
-    foot's toe-off between start and that heel strike), step_time_s (opposite heel strike to end: this foot's
-    step), double_support_s (both feet down: start to opposite toe-off plus opposite heel strike to toe-off),
-    quality ("good"; the first non-good quality among the stride's events; or "irregular_stride_time" when
-    the stride time differs by more than ``max_stride_deviation`` from the pass's median stride). NaN where
-    the other foot's events are missing or out of order."""
-    rows = []
-    for (pass_id, foot), group in events.groupby(["pass_id", "foot"], sort=True):
-        strikes = group[group["event"] == "heel_strike"]
-        offs = group[group["event"] == "toe_off"]
-        other = events[(events["pass_id"] == pass_id) & (events["foot"] != foot)]
-        for first, second in zip(strikes.itertuples(), strikes.iloc[1:].itertuples(), strict=False):
-            inside = offs[(offs["t_s"] > first.t_s) & (offs["t_s"] < second.t_s)]
-            if len(inside) != 1:
-                continue
-            qualities = [first.quality, second.quality, inside["quality"].iloc[0]]
-            row = _stride_row(foot, pass_id, first.t_s, second.t_s, float(inside["t_s"].iloc[0]), other)
-            row["quality"] = next((q for q in qualities if q != "good"), "good")
-            rows.append(row)
-    table = pd.DataFrame(rows, columns=STRIDE_COLUMNS)
-    for _, group in table.groupby("pass_id"):
-        deviation = np.abs(group["stride_time_s"] / group["stride_time_s"].median() - 1.0)
-        irregular = group.index[(deviation > max_stride_deviation) & (group["quality"] == "good")]
-        table.loc[irregular, "quality"] = "irregular_stride_time"
-    return table.sort_values("start_s", ignore_index=True)
-
-
-def _stride_row(foot: str, pass_id: int, start_s: float, end_s: float, toe_off_s: float,
-                other: pd.DataFrame) -> dict:  # fmt: skip
-    between = other[(other["t_s"] > start_s) & (other["t_s"] < end_s)]
-    strikes = between.loc[between["event"] == "heel_strike", "t_s"].to_numpy()
-    opposite_strike = float(strikes[0]) if len(strikes) else np.nan
-    offs = between.loc[(between["event"] == "toe_off") & (between["t_s"] < opposite_strike), "t_s"].to_numpy()
-    opposite_off = float(offs[0]) if len(offs) else np.nan
-    ordered = start_s < opposite_off < opposite_strike < toe_off_s
-    stride_s = end_s - start_s
-    return {
-        "foot": foot, "pass_id": pass_id, "start_s": start_s, "end_s": end_s, "stride_time_s": stride_s,
-        "toe_off_s": toe_off_s, "stance_time_s": toe_off_s - start_s, "swing_time_s": end_s - toe_off_s,
-        "stance_pct": 100.0 * (toe_off_s - start_s) / stride_s, "opposite_heel_strike_s": opposite_strike,
-        "opposite_toe_off_s": opposite_off, "step_time_s": end_s - opposite_strike,
-        "double_support_s": (opposite_off - start_s) + (toe_off_s - opposite_strike) if ordered else np.nan,
-    }  # fmt: skip
-
-
-def match_events(detected: pd.DataFrame, reference: pd.DataFrame, max_error_s: float = 0.25) -> pd.DataFrame:
-    """Pair each reference event (e.g. force plates or rendered truth; columns foot, event, t_s) with the
-    nearest detected event of the same foot and kind. One row per reference event: foot, event,
-    reference_s, detected_s, error_s (detected minus reference; NaN with detected_s when nothing lies
-    within ``max_error_s``)."""
-    rows = []
-    for ref in reference.itertuples():
-        same = detected[(detected["foot"] == ref.foot) & (detected["event"] == ref.event)]["t_s"].to_numpy()
-        nearest = same[np.argmin(np.abs(same - ref.t_s))] if len(same) else np.nan
-        if not abs(nearest - ref.t_s) <= max_error_s:
-            nearest = np.nan
-        rows.append({"foot": ref.foot, "event": ref.event, "reference_s": ref.t_s, "detected_s": nearest,
-                     "error_s": nearest - ref.t_s})  # fmt: skip
-    return pd.DataFrame(rows, columns=["foot", "event", "reference_s", "detected_s", "error_s"])

@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from kneechain.movement.gait import build_strides, detect_gait_events
+from kneechain.movement.rep_kinds import find_descents
 from kneechain.movement.single_leg import SingleLegSegments, segment_single_leg_stances
 from kneechain.movement.squat import segment_squat_reps
-from kneechain.movement.task import TASKS, TaskEstimate, classify_task
+from kneechain.movement.task import ANALYSED_TASKS, TaskEstimate, classify_task
 from kneechain.movement.usability import Verdict, judge_usability
 from kneechain.movement.view import VIEWS, ViewEstimate, classify_view
 from kneechain.signal.filtering import FilterConfig, FilteredTrack, filter_track
@@ -39,8 +40,8 @@ class MovementOptions:
     filter: FilterConfig = field(default_factory=FilterConfig)
 
     def __post_init__(self) -> None:
-        if self.task is not None and self.task not in TASKS[:-1]:
-            raise ValueError(f"unknown task {self.task!r}; choose one of {', '.join(TASKS[:-1])}")
+        if self.task is not None and self.task not in ANALYSED_TASKS:
+            raise ValueError(f"unknown task {self.task!r}; choose one of {', '.join(ANALYSED_TASKS)}")
         if self.view is not None and self.view not in VIEWS:
             raise ValueError(f"unknown view {self.view!r}; choose one of {', '.join(VIEWS)}")
 
@@ -95,11 +96,30 @@ def _resolve_task(track: LandmarkTrack, view: ViewEstimate, given: str | None) -
     if given is None:
         return classify_task(track, view)
     stance_leg = None
+    if given == "single_leg_squat":
+        lifted = find_descents(track).query("kind == 'single_leg_squat'")["lifted_leg"]
+        stance_leg = {"left": "right", "right": "left"}.get(lifted.mode().iat[0]) if len(lifted) else None
     if given == "single_leg_stand":
         stances = segment_single_leg_stances(track).stances
         if len(stances):
             stance_leg = str(stances.groupby("leg")["duration_s"].sum().idxmax())
     return TaskEstimate(task=given, confidence=1.0, reason="given by the user", stance_leg=stance_leg)
+
+
+def _find_reps(track: LandmarkTrack, task: str) -> pd.DataFrame | None:
+    """Squat reps; single-leg squat reps (with the ``stance_leg`` of each); the lunges that made a clip
+    a lunge (so the verdict can say how many were seen); None for other tasks."""
+    if task == "squat":
+        return segment_squat_reps(track)
+    if task not in ("single_leg_squat", "lunge"):
+        return None
+    descents = find_descents(track)
+    reps = descents[descents["kind"] == task].reset_index(drop=True)
+    reps["rep"] = range(1, len(reps) + 1)
+    if task == "lunge":
+        return reps.drop(columns=["kind", "lifted_leg"])
+    stance = reps["lifted_leg"].map({"left": "right", "right": "left"})
+    return reps.drop(columns=["kind", "lifted_leg"]).assign(stance_leg=stance)
 
 
 def understand_movement(raw_track: LandmarkTrack, options: MovementOptions | None = None) -> MovementAnalysis:
@@ -110,7 +130,7 @@ def understand_movement(raw_track: LandmarkTrack, options: MovementOptions | Non
     track = filtered.track
     view = _resolve_view(track, options.view)
     task = _resolve_task(track, view, options.task)
-    reps = segment_squat_reps(track) if task.task == "squat" else None
+    reps = _find_reps(track, task.task)
     single_leg = segment_single_leg_stances(track) if task.task == "single_leg_stand" else None
     events = strides = None
     if task.task == "walk":

@@ -8,11 +8,14 @@ Method
    previous frames (Hungarian assignment on the distance between torso centres in body heights plus the
    change of body size). A link is allowed only within a gate that grows with the time since the tracklet
    was last seen, so a sudden jump of position or size (the model switching to someone else) starts a new
-   tracklet instead of mixing two people.
+   tracklet instead of mixing two people. A tracklet's size is the median over its last few poses, so
+   one badly estimated pose (a hand or foot placed far off) does not split the patient into pieces.
 3. Each tracklet gets a *prominence*: body height plus the height of the feet in the image, both as
    fractions of the frame height, averaged over its frames (the patient is filmed large and in the
-   foreground, and on a level floor the nearer person's feet are lower in the image). Tracklets much
-   shorter than the longest are not eligible. The most prominent tracklet is the subject.
+   foreground, and on a level floor the nearer person's feet are lower in the image). Tracklets seen in
+   far fewer frames than the most-seen one are not eligible (frames seen, not the time spanned: a tracklet
+   that hops between people across gaps spans long but is seen little). The most prominent tracklet is
+   the subject.
 4. Tracklets that never overlap the subject in time and have the subject's size and prominence (the same
    person leaving the frame and coming back) are joined to it. Everybody else is a bystander: their frames
    are never used; frames where only a bystander is seen count as not detected.
@@ -47,6 +50,7 @@ class SubjectConfig:
     min_share_of_longest: float = 0.5  # eligible tracklets last at least this share of the longest
     join_size_ratio: float = 1.3  # a joined tracklet's median height is within this factor of the subject's
     join_prominence_share: float = 0.8  # and its prominence at least this share of the subject's
+    reference_frames: int = 5  # a tracklet's size: the median of its last few poses (one bad pose is no jump)
 
 
 @dataclass(frozen=True)
@@ -96,7 +100,7 @@ def _merge_duplicates(candidates: PoseCandidates, height: np.ndarray, config: Su
 
 
 def _match_cost(tracklet: _Tracklet, centre, height, dt_s: float, config: SubjectConfig) -> float:
-    reference = tracklet.heights[-1]
+    reference = float(np.median(tracklet.heights[-config.reference_frames :]))
     moved = np.linalg.norm(centre - tracklet.centres[-1]) / max(reference, 1e-6)
     resized = abs(np.log(max(height, 1e-6) / max(reference, 1e-6)))
     if moved > config.gate_base + config.gate_per_s * dt_s:
@@ -139,9 +143,9 @@ def _prominence(tracklet: _Tracklet, feet_y: np.ndarray, frame_height_px: int) -
 
 def _choose_subject(tracklets, t_s, feet_y, frame_height_px, config: SubjectConfig) -> list[int]:
     durations = [t_s[tr.frames[-1]] - t_s[tr.frames[0]] + 1e-3 for tr in tracklets]
-    longest = max(durations)
+    seen = [len(tr.frames) for tr in tracklets]  # frames actually seen: a sparse tracklet is no patient
     prominence = [_prominence(tr, feet_y, frame_height_px) for tr in tracklets]
-    eligible = [k for k, d in enumerate(durations) if d >= config.min_share_of_longest * longest]
+    eligible = [k for k, n in enumerate(seen) if n >= config.min_share_of_longest * max(seen)]
     subject = max(eligible, key=lambda k: prominence[k])
     chosen = [subject]
     size = np.median(tracklets[subject].heights)

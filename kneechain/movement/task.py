@@ -1,22 +1,30 @@
-"""What the subject does: squat, single-leg stand or walk (or "unknown", with the reason).
+"""What the subject does: squat, single-leg squat, single-leg stand, walk, lunge (declined) or "unknown".
 
 Method
 ------
-Decided from the movement itself, in this order:
+Decided from all the evidence together, with signals that do not depend on which foot the pose model
+calls left (its labels are wrong for whole stretches in side views of walks and from behind):
 
-1. walk: the body travels (the hip centre's horizontal range, 5th-95th percentile after low-pass filtering,
-   is at least ``min_travel_leg`` leg lengths; or, walking towards or away from the camera, the body's size
-   in the image changes by ``min_size_ratio``) and the feet alternate: the feet's offset along the walking
-   direction (image x; image y when a front/back-view subject approaches or recedes; body size = shoulder
-   plus hip width) changes sign at least
-   ``min_alternations`` times, with a hysteresis of ``alternation_leg`` leg lengths.
-2. single_leg_stand: single-leg stances (``kneechain.movement.single_leg``) cover at least
-   ``min_single_leg_share`` of the detected time and the longest lasts ``min_single_leg_s``. The stance leg
-   is the leg of the longest stance (the subject's own side as labelled), which is robust to short
-   left/right label swaps of the pose model that split a stance.
-3. squat: at least one rep from ``kneechain.movement.squat.segment_squat_reps`` (hip drop of 0.15 leg
-   lengths or more with the knees flexing and the hips not travelling).
-4. otherwise single_leg_stand with low confidence if there is any stance, else unknown.
+1. Walking evidence. Progression: the hip centre's horizontal range (5th-95th percentile, low-pass
+   filtered) in leg lengths, ``travel_leg``; towards or away from the camera (any view but side), the
+   change of the body's image size (shoulder plus hip width, 10th/90th percentile after a 0.5 Hz low-pass,
+   ``size_ratio``). Steps: maxima of the distance between the two feet (``count_steps``: each step the
+   feet spread a step length apart and come together as the swinging foot passes the planted one), or
+   sign changes of the labelled feet's offset (``count_alternations``), whichever is larger. A walk
+   progresses (``min_travel_leg`` across, or ``min_size_ratio`` in size) with ``min_steps`` steps, or
+   progresses a long way (``sustained_travel_leg``, ``sustained_size_ratio``) however the feet are seen.
+2. Hip descents (``kneechain.movement.rep_kinds``): each is a two-leg squat (both feet planted), a
+   single-leg squat (one foot held off the floor) or a lunge (the feet a step apart, one foot stepped or
+   the knees at different heights); a descent cut by the clip's start or end, or one where a foot stepped
+   without the feet ending split (a step, not a squat), says nothing. When at least ``min_agreement`` of
+   the descents agree, they decide: repeated hip descents with both feet planted are a squat even when
+   perspective makes one foot look higher. A walk that does not progress a long way yields to them (a
+   sit-to-stand within a walking test does not). Lunges are recognised and declined (kneechain does not
+   analyse them). Descents that disagree give "unknown" with the reason: a wrong task is worse than none.
+3. Without descents, single_leg_stand: single-leg stances (``kneechain.movement.single_leg``) cover at
+   least ``min_single_leg_share`` of the detected time and the longest lasts ``min_single_leg_s``. The
+   stance leg is the leg of the longest stance (robust to short left/right label swaps).
+4. Otherwise unknown, with what was measured.
 
 Thresholds are in leg lengths and seconds, so the decision does not depend on image scale or frame rate.
 """
@@ -26,15 +34,30 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+import pandas as pd
+from scipy.signal import find_peaks
 
-from kneechain.movement.body import hip_centre_px, leg_length_px, segment_length_px
+from kneechain.movement.body import SIDES, hip_centre_px, leg_length_px, segment_length_px
+from kneechain.movement.rep_kinds import REP_KINDS, find_descents
 from kneechain.movement.single_leg import principal_stance_leg, segment_single_leg_stances
-from kneechain.movement.squat import segment_squat_reps
+from kneechain.movement.squat import lowest_foot_px
 from kneechain.movement.view import ViewEstimate
 from kneechain.signal.series import lowpass_series
 from kneechain.track import LandmarkTrack
 
-TASKS = ("squat", "single_leg_stand", "walk", "unknown")
+TASKS = ("squat", "single_leg_squat", "single_leg_stand", "walk", "lunge", "unknown")
+ANALYSED_TASKS = ("squat", "single_leg_squat", "single_leg_stand", "walk")
+KIND_WORDS = {
+    "squat": "two-leg squat(s)",
+    "single_leg_squat": "single-leg squat(s)",
+    "lunge": "lunge(s)",
+    "step": "step(s)",
+}
+KIND_REASONS = {
+    "squat": "with both feet planted",
+    "single_leg_squat": "on one leg with the other foot held off the floor",
+    "lunge": "with the feet a step apart (one foot stepped forward, back or to the side)",
+}
 
 
 @dataclass(frozen=True)
@@ -44,17 +67,23 @@ class TaskConfig:
     min_detected_s: float = 0.5
     min_travel_leg: float = 1.0
     min_size_ratio: float = 1.3
-    min_alternations: int = 2
     alternation_leg: float = 0.1
     min_single_leg_share: float = 0.3
     min_single_leg_s: float = 0.4
     cutoff_hz: float = 4.0
+    min_steps: int = 2
+    step_prominence_leg: float = 0.08
+    min_step_s: float = 0.25
+    sustained_travel_leg: float = 2.5
+    sustained_size_ratio: float = 1.6
+    min_agreement: float = 0.67
 
 
 @dataclass(frozen=True)
 class TaskEstimate:
-    """``task`` in {"squat", "single_leg_stand", "walk", "unknown"}; ``confidence`` 0-1; ``reason``: why, in
-    words; ``stance_leg``: "left"/"right" (the subject's own side) for single-leg stands, else None;
+    """``task``: one of ``TASKS``; ``confidence`` 0-1; ``reason``: why, in words; ``stance_leg``: "left" /
+    "right" (the subject's own side) for single-leg stands and single-leg squats ("both" when a single-leg
+    squat clip tests each leg equally; each rep has its own), else None;
     ``evidence``: the measured numbers behind the decision."""
 
     task: str
@@ -72,7 +101,7 @@ def travel_leg(track: LandmarkTrack, cutoff_hz: float = 1.0) -> float:
     return float(np.diff(np.nanpercentile(x, [5, 95]))[0] / leg_length_px(track))
 
 
-def size_ratio(track: LandmarkTrack, cutoff_hz: float = 0.3) -> float:
+def size_ratio(track: LandmarkTrack, cutoff_hz: float = 0.5) -> float:
     """Ratio of the body's largest to smallest image size over the clip (90th / 10th percentile of the
     shoulder width + hip width, low-pass filtered at ``cutoff_hz`` to keep the slow change of distance and
     drop the trunk's turning with each step): about 1 when the distance to the camera stays the same. Meant
@@ -102,43 +131,87 @@ def count_alternations(track: LandmarkTrack, axis: int, config: TaskConfig = Tas
     return changes
 
 
+def count_steps(track: LandmarkTrack, config: TaskConfig = TaskConfig()) -> int:
+    """Steps counted without left/right labels: maxima of the distance between the two feet (each step the
+    feet spread to a step length apart and come together as the swinging foot passes the planted one),
+    in per-frame leg lengths (walking towards or away from the camera changes the body's image size),
+    with a prominence of ``step_prominence_leg`` and at least ``min_step_s`` apart."""
+    feet = [lowest_foot_px(track, side) for side in SIDES]
+    scale = lowpass_series(track.t_s, _leg_extent_px(track), 0.5)
+    spread = lowpass_series(track.t_s, np.linalg.norm(feet[0] - feet[1], axis=1) / scale, config.cutoff_hz)
+    if np.isfinite(spread).sum() < 3:
+        return 0
+    dt_s = float(np.median(np.diff(track.t_s)))
+    filled = np.where(np.isfinite(spread), spread, np.nanmin(spread))
+    peaks = find_peaks(filled, prominence=config.step_prominence_leg,
+                       distance=max(1, round(config.min_step_s / dt_s)))[0]  # fmt: skip
+    return len(peaks)
+
+
+def _leg_extent_px(track: LandmarkTrack) -> np.ndarray:
+    """Per frame, the longer leg's thigh + shank length in the image (px)."""
+    lengths = [segment_length_px(track, f"{side}_hip", f"{side}_knee")
+               + segment_length_px(track, f"{side}_knee", f"{side}_ankle") for side in SIDES]  # fmt: skip
+    return np.fmax(*lengths)
+
+
 def classify_task(
     track: LandmarkTrack, view: ViewEstimate, config: TaskConfig = TaskConfig()
 ) -> TaskEstimate:
-    """Squat, single-leg stand, walk or unknown (see the module docstring). ``view`` chooses the axis along
-    which the feet alternate when walking towards or away from the camera (front/back views)."""
+    """Squat, single-leg squat, single-leg stand, walk, lunge or unknown (see the module docstring).
+    ``view`` chooses the axis of the labelled feet's alternation towards or away from the camera."""
     detected_s = _detected_duration_s(track)
     if detected_s < config.min_detected_s or not np.isfinite(leg_length_px(track)):
         return TaskEstimate("unknown", 0.0, f"the legs are seen for only {detected_s:.1f} s")
     walk = _walk_estimate(track, view, config)
-    if walk.task == "walk":
+    descents = find_descents(track)
+    cut = descents["quality"].str.contains("the clip")  # cut by the clip: what it is cannot be told
+    descents = descents[~cut & (descents["kind"] != "step")]
+    if walk.task == "walk" and (walk.evidence["sustained"] or descents.empty):
         return walk
     stances = segment_single_leg_stances(track).stances
-    reps = segment_squat_reps(track)
     share = float(stances["duration_s"].sum() / detected_s) if len(stances) else 0.0
     longest = stances.loc[stances["duration_s"].idxmax()] if len(stances) else None
-    evidence = {**walk.evidence, "single_leg_share": share, "n_reps": float(len(reps)),
+    counts = descents["kind"].value_counts()
+    evidence = {**walk.evidence, "single_leg_share": share, "n_descents": float(len(descents)),
+                **{f"n_{kind}": float(counts.get(kind, 0)) for kind in REP_KINDS},
                 "longest_stance_s": float(longest["duration_s"]) if longest is not None else 0.0}  # fmt: skip
+    if len(descents):
+        return _descent_estimate(descents, evidence, config)
     if (
         longest is not None
         and share >= config.min_single_leg_share
         and longest["duration_s"] >= config.min_single_leg_s
     ):
         return _single_leg_estimate(stances, longest, share, evidence)
-    if len(reps):
-        good = float(np.mean(reps["quality"] == "good"))
-        confidence = min(1.0, float(reps["depth"].max()) / 0.3) * (0.6 + 0.4 * good) * (1.0 - share)
-        reason = (
-            f"{len(reps)} rep(s) with the hip dropping {reps['depth'].max():.2f} leg lengths, feet planted"
-        )
-        return TaskEstimate("squat", round(confidence, 3), reason, None, evidence)
-    if longest is not None:
-        return _single_leg_estimate(stances, longest, share, evidence, low=True)
     reason = (
         f"no sustained movement: the hips travelled {evidence['travel_leg']:.2f} leg lengths, no squat "
         f"deeper than 0.15 leg lengths, no foot off the floor for {config.min_single_leg_s:.1f} s"
     )
     return TaskEstimate("unknown", 0.0, reason, None, evidence)
+
+
+def _descent_estimate(descents: pd.DataFrame, evidence: dict[str, float], config: TaskConfig) -> TaskEstimate:
+    """The task the hip descents show, when most of them agree (``min_agreement``); else unknown."""
+    counts = descents["kind"].value_counts()
+    kind, n_kind = str(counts.index[0]), int(counts.iloc[0])
+    agreement = n_kind / len(descents)
+    if agreement < config.min_agreement:
+        split = ", ".join(f"{n} {KIND_WORDS[k]}" for k, n in counts.items())
+        return TaskEstimate("unknown", 0.0, f"the hip descents disagree ({split}); give the task with "
+                            "--task", None, evidence)  # fmt: skip
+    depth = float(descents.loc[descents["kind"] == kind, "depth"].max())
+    confidence = round(min(1.0, depth / 0.3) * agreement, 3)
+    reason = (f"{n_kind} of {len(descents)} hip descent(s) {KIND_REASONS[kind]}, deepest {depth:.2f} "
+              "leg lengths")  # fmt: skip
+    if kind == "single_leg_squat":
+        lifted = descents.loc[descents["kind"] == kind, "lifted_leg"].value_counts()
+        leg = "left" if lifted.index[0] == "right" else "right"  # the stance leg is the other one
+        leg = "both" if len(lifted) == 2 and lifted.iloc[0] == lifted.iloc[1] else leg
+        leg = "both" if len(lifted) == 2 and lifted.iloc[0] == lifted.iloc[1] else leg
+        evidence = {**evidence, "stance_leg_share": float(lifted.iloc[0] / lifted.sum())}
+        return TaskEstimate("single_leg_squat", confidence, reason, leg, evidence)
+    return TaskEstimate(kind, confidence, reason, None, evidence)
 
 
 def _detected_duration_s(track: LandmarkTrack) -> float:
@@ -152,18 +225,24 @@ def _detected_duration_s(track: LandmarkTrack) -> float:
 def _walk_estimate(track: LandmarkTrack, view: ViewEstimate, config: TaskConfig) -> TaskEstimate:
     """A walk estimate, or an "unknown" one carrying the measured walking evidence."""
     travel, ratio = travel_leg(track), size_ratio(track)
-    approaching = (
-        view.view in ("front", "back") and ratio >= config.min_size_ratio and travel < config.min_travel_leg
-    )
-    alternations = count_alternations(track, 1 if approaching else 0, config)
-    evidence = {"travel_leg": travel, "size_ratio": ratio, "alternations": float(alternations)}
+    approaching = view.view != "side" and ratio >= config.min_size_ratio and travel < config.min_travel_leg
+    labelled = count_alternations(track, 1 if approaching else 0, config)
+    steps = max(count_steps(track, config), labelled)
     moves = travel >= config.min_travel_leg or approaching
-    if not (moves and alternations >= config.min_alternations):
+    receding = approaching and ratio >= config.sustained_size_ratio
+    sustained = travel >= config.sustained_travel_leg or receding
+    evidence = {"travel_leg": travel, "size_ratio": ratio, "alternations": float(labelled),
+                "steps": float(steps), "sustained": float(sustained)}  # fmt: skip
+    if not (moves and (steps >= config.min_steps or sustained)):
         return TaskEstimate("unknown", 0.0, "not walking", None, evidence)
-    how = "towards/away from the camera" if approaching else f"{travel:.1f} leg lengths across the image"
-    confidence = min(1.0, alternations / (2.0 * config.min_alternations)) * min(1.0, 0.5 + 0.5 * travel)
-    return TaskEstimate("walk", round(confidence, 3), f"the body travels {how} with {alternations} foot "
-                        "alternations", None, evidence)  # fmt: skip
+    how = (
+        f"towards/away from the camera (its image size changes {ratio:.1f}-fold)"
+        if approaching
+        else f"{travel:.1f} leg lengths across the image"
+    )
+    confidence = min(1.0, steps / (2.0 * config.min_steps)) * min(1.0, 0.5 + 0.5 * max(travel, ratio - 1.0))
+    return TaskEstimate("walk", round(max(confidence, 0.3 if sustained else 0.0), 3),
+                        f"the body travels {how} with {steps} steps", None, evidence)  # fmt: skip
 
 
 def _single_leg_estimate(stances, longest, share: float, evidence: dict[str, float],

@@ -5,7 +5,7 @@ Checks, in this order (every failed check is reported, not only the first):
 - the person is too small in the frame (keypoint extent, eyes to feet, under ``min_person_height_fraction``
   of the frame height: about a third of standing height in frame);
 - the feet are out of frame or hidden in most frames;
-- no recognisable task;
+- no recognisable task, or a task kneechain does not analyse (lunges: declined with exit code 7);
 - the task was recognised but nothing to measure was found: no squat rep, no single-leg stance, or fewer
   than ``min_complete_strides`` complete strides of a walk.
 """
@@ -25,7 +25,12 @@ FILMING_ADVICE = {
     "squat": "film 3-5 bodyweight squats from the front or side, whole body in view, camera at hip height",
     "single_leg_stand": "film at least 5 s of standing on one leg from the front, whole body in view",
     "walk": "film at least 4 steps walking across the frame (side view) or towards the camera (front view)",
-    "unknown": "film a squat, a single-leg stand or a walk, whole body in view, camera still at hip height",
+    "single_leg_squat": "film 3-5 single-leg squats on each leg from the front, whole body in view, camera "
+    "at knee to hip height",
+    "lunge": "kneechain analyses squats, single-leg squats, single-leg stands and walks: film one of those "
+    "(or give the task with --task if this was one)",
+    "unknown": "film a squat, a single-leg squat, a single-leg stand or a walk, whole body in view, camera "
+    "still at hip height",
 }
 
 
@@ -92,7 +97,10 @@ def _segmentation_problems(
     advice = FILMING_ADVICE.get(task, FILMING_ADVICE["unknown"])
     if task == "unknown":
         return [f"No recognisable task ({task_reason}); {advice}."]
-    if task == "squat" and (reps is None or reps.empty):
+    if task == "lunge":
+        n_lunges = 0 if reps is None else len(reps)
+        return [f"This looks like lunges ({n_lunges} seen: {task_reason}); {advice}."]
+    if task in ("squat", "single_leg_squat") and (reps is None or reps.empty):
         return [f"No complete squat repetition was found; {advice}."]
     if task == "single_leg_stand" and (stances is None or stances.empty):
         return [f"No period of standing on one leg was found; {advice}."]
@@ -116,5 +124,6 @@ def judge_usability(
     """The verdict on one analysed clip (see the module docstring for the checks)."""
     config = config or UsabilityConfig()
     problems = _recording_problems(track, task, config)
-    problems += _segmentation_problems(task, task_reason, reps, stances, strides, config)
+    segmentation = _segmentation_problems(task, task_reason, reps, stances, strides, config)
+    problems = segmentation + problems if task == "lunge" else problems + segmentation  # the decline first
     return Verdict(usable=not problems, problems=tuple(problems))

@@ -159,7 +159,9 @@ def phase_text(movement: MovementAnalysis, t_s: float) -> tuple[str, str | None]
         for rep in movement.reps.itertuples():
             if rep.start_s <= t_s <= rep.end_s:
                 bottom = " - bottom" if abs(t_s - rep.bottom_s) <= BOTTOM_FLASH_S else ""
-                return f"Rep {int(rep.rep)} of {len(movement.reps)}{bottom}", None
+                leg = getattr(rep, "stance_leg", None)  # single-leg squat
+                on = f": on the {leg} leg" if leg else ""
+                return f"Rep {int(rep.rep)} of {len(movement.reps)}{on}{bottom}", leg
     if movement.single_leg is not None:
         for stance in movement.single_leg.stances.itertuples():
             if stance.start_s <= t_s <= stance.end_s:

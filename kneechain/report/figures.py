@@ -25,6 +25,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from kneechain.findings.inputs import unit_of
+from kneechain.metrics.plausibility import IMPLAUSIBLE
 from kneechain.report.context import METRIC_INFO, MetricCard, Threshold, unit_text
 
 WIDTH_IN = 7.0
@@ -192,6 +193,8 @@ def item_points(items: Sequence[pd.DataFrame], metric: str) -> dict[str, tuple[n
         time = next((c for c in TIME_COLUMNS if c in table.columns), None)
         if time is None:
             continue
+        if "quality" in table.columns:  # values no body can produce (a misread clip) are not plotted
+            table = table[~table["quality"].astype(str).str.startswith(IMPLAUSIBLE)]
         t_s = pd.to_numeric(table[time], errors="coerce")
         if time == "start_s" and "end_s" in table.columns and "stride_time_s" not in table.columns:
             t_s = (t_s + pd.to_numeric(table["end_s"], errors="coerce")) / 2

@@ -135,6 +135,10 @@ def _knee_travel(metrics: Mapping[str, MetricSet], rep: int) -> tuple[list[Measu
     for row in table[table["rep"] == rep].itertuples():
         if not np.isfinite(row.knee_travel_foot):
             continue
+        if getattr(row, "quality", "good") != "good":  # outside what the body can do: no number drawn
+            measures.append(Measure("knee_travel", row.side, f"{_SIDE_LETTER[row.side]} knee n/a"))
+            parts.append(f"{row.side} knee not measured ({row.quality})")
+            continue
         where = "ahead of" if row.knee_travel_foot >= 0 else "behind"
         amount = (
             f"{abs(row.knee_travel_cm):.1f} cm"

@@ -50,8 +50,18 @@ CALL_TEXT = {
 }
 COMPARISONS = {"<=": "≤", ">=": "≥", "|left-right| >": "|left − right| >"}
 ITEM_WORDS = {"reps": "rep", "stances": "stance", "strides": "stride", "steps": "step"}
-FAMILY_SPAN_NAMES = {"squat": "reps", "single_leg_stand": "stances", "walk": "stance phases"}
-ITEM_WORDS_BY_TASK = {"squat": "rep", "single_leg_stand": "stance", "walk": "stance"}
+FAMILY_SPAN_NAMES = {
+    "squat": "reps",
+    "single_leg_squat": "reps",
+    "single_leg_stand": "stances",
+    "walk": "stance phases",
+}
+ITEM_WORDS_BY_TASK = {
+    "squat": "rep",
+    "single_leg_squat": "rep",
+    "single_leg_stand": "stance",
+    "walk": "stance",
+}
 SESSION_LABELS = {"patient_id": "Patient ID", "date": "Session date", "clinician": "Clinician",
                   "side_of_pain": "Side of pain", "notes": "Notes"}  # fmt: skip
 
@@ -171,9 +181,10 @@ def evidence_text(evidence: dict) -> str:
 
 def task_spans(folder: Path, task: str) -> list[Span]:
     """The spans to shade on the time plots: reps, single-leg stances, or the stance phases of strides."""
-    if task == "squat":
+    if task in ("squat", "single_leg_squat"):
         reps = read_csv(folder, "reps.csv")
-        return [Span(r.start_s, r.end_s, f"rep {r.rep}") for r in reps.itertuples()] if len(reps) else []
+        return [Span(r.start_s, r.end_s, f"rep {r.rep}", getattr(r, "stance_leg", "both"))
+                for r in reps.itertuples()]  # fmt: skip
     if task == "single_leg_stand":
         stances = read_csv(folder, "stances.csv")
         return [Span(s.start_s, s.end_s, f"{s.leg} stance", s.leg) for s in stances.itertuples()]

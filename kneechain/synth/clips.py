@@ -5,7 +5,10 @@
 contralateral pelvic drop. ``walk_side``: side view, landscape 1280x720, the subject's right side towards the
 camera, walking left to right, left step 15 % longer than the right. ``squat_side``: side view, landscape
 1280x720, three squats facing the image left with programmed knee travel -3, +5, +12 cm ahead of the toe tip
-(heel rise 4 cm in rep 3), see :mod:`kneechain.synth.squat_side`. All 30 fps.
+(heel rise 4 cm in rep 3), see :mod:`kneechain.synth.squat_side`. ``single_leg_squat_front``: front view,
+portrait 720x1280, three single-leg squats on the left leg then three on the right with programmed
+stance-knee FPPA 4/10/17 and 3/8/14 deg and pelvic drop 0/3/6 deg, see
+:mod:`kneechain.synth.single_leg_squat`. All 30 fps.
 """
 
 from __future__ import annotations
@@ -22,13 +25,20 @@ from kneechain.synth.figure import dress_figure
 from kneechain.synth.motions import Motion, frame_times_s
 from kneechain.synth.render import Lighting, Room, SceneCache, render_frame, unit
 from kneechain.synth.single_leg import SingleLegMotion
+from kneechain.synth.single_leg_squat import solve_knee_rotations as solve_single_leg_knee_rotations
 from kneechain.synth.skeleton import BodyDims, Pose, compute_pose
 from kneechain.synth.squat import SquatSpec, solve_knee_rotations
 from kneechain.synth.squat_side import SQUAT_SIDE_LIGHT, SQUAT_SIDE_ROOM, solve_shank_tilts, squat_side_camera
 from kneechain.synth.truth import write_truth
 from kneechain.synth.walk import WalkMotion
 
-CLIP_NAMES: tuple[str, ...] = ("squat_front", "single_leg_stand_front", "walk_side", "squat_side")
+CLIP_NAMES: tuple[str, ...] = (
+    "squat_front",
+    "single_leg_stand_front",
+    "walk_side",
+    "squat_side",
+    "single_leg_squat_front",
+)
 FPS = 30
 
 
@@ -95,6 +105,10 @@ def build_clip(name: str, dims: BodyDims | None = None, scale: float = 1.0) -> C
     if name == "squat_side":
         camera = squat_side_camera(*_scaled((1280, 720), scale))
         return Clip(name, camera, SQUAT_SIDE_ROOM, SQUAT_SIDE_LIGHT, solve_shank_tilts(dims), dims)
+    if name == "single_leg_squat_front":
+        camera = front_camera(*_scaled((720, 1280), scale))
+        motion = solve_single_leg_knee_rotations(dims, camera)
+        return Clip(name, camera, FRONT_ROOM, FRONT_LIGHT, motion, dims)
     raise ValueError(f"unknown clip {name!r}; known: {', '.join(CLIP_NAMES)}")
 
 
