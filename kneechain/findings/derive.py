@@ -19,7 +19,7 @@ from kneechain.findings.rules import (
     decide_pattern,
     sex_variant,
 )
-from kneechain.findings.text import NORM_NAMES, describe_evidence, format_value, side_statement
+from kneechain.findings.text import NORM_NAMES, describe_evidence, format_limit, format_value, side_statement
 from kneechain.metrics.summary import SIDES, MetricSet
 
 # (label, metric names in order of preference, config key of the smallest detectable difference)
@@ -139,7 +139,7 @@ def _notes(ctx: SideContext, gait: list[Evidence]) -> tuple[str, ...]:
     notes = []
     if find_metric(ctx.metric_sets, FPPA_METRICS) is not None:
         upper = ctx.config["valgus.fppa_upper_deg"]
-        limit = format_value(upper.get(ctx.sex_variant), "deg")
+        limit = format_limit(upper.get(ctx.sex_variant), "deg")
         notes.append(f"FPPA upper normal limit {limit} {NORM_NAMES[ctx.sex_variant]} ({upper.source}).")
     if ctx.sex_variant == "combined" and notes:
         notes.append(

@@ -49,13 +49,21 @@ def _items(evidence: Evidence) -> str:
     return f"{evidence.n_items} {kind}"
 
 
+def format_limit(limit: float, unit: str) -> str:
+    """A threshold in words: like ``format_value``, but a limit set to a fraction of a degree or percent
+    keeps its decimal (13.5° reads "13.5°", not "14°")."""
+    if unit in ("deg", "%") and not float(limit).is_integer():
+        return f"{limit:.1f}{'°' if unit == 'deg' else '%'}"
+    return format_value(limit, unit)
+
+
 def describe_evidence(evidence: Evidence, norms: str = "combined") -> str:
     """One evidence item in words, e.g. "knee valgus (FPPA) 18° (> 13° upper normal for women; 5 reps)"."""
     if evidence.supports == "asymmetry" and evidence.threshold_key.startswith("gait."):
         return (
             f"{evidence.label} {format_value(evidence.value, evidence.unit, evidence.threshold)}, "
             f"{evidence.detail} (a magnitude "
-            f"above {format_value(evidence.threshold, evidence.unit)} is commonly called asymmetric; "
+            f"above {format_limit(evidence.threshold, evidence.unit)} is commonly called asymmetric; "
             f"{_items(evidence)} per side)"
         )
     if evidence.supports == "asymmetry":
@@ -63,7 +71,7 @@ def describe_evidence(evidence: Evidence, norms: str = "combined") -> str:
             f"{evidence.label} {format_value(evidence.value, evidence.unit, evidence.threshold)}, more on "
             f"the {evidence.side} "
             f"({evidence.detail}; smallest detectable difference "
-            f"{format_value(evidence.threshold, evidence.unit)}; {_items(evidence)})"
+            f"{format_limit(evidence.threshold, evidence.unit)}; {_items(evidence)})"
         )
     if evidence.metric in ("thigh_share", "shank_share"):
         return f"{evidence.label} ({evidence.detail}; {_items(evidence)})"
@@ -76,7 +84,7 @@ def describe_evidence(evidence: Evidence, norms: str = "combined") -> str:
     return (
         f"{evidence.label} {format_value(evidence.value, evidence.unit, evidence.threshold)} "
         f"({comparison_text(evidence.comparison)} "
-        f"{format_value(evidence.threshold, evidence.unit)}{norm}{detail}; {_items(evidence)})"
+        f"{format_limit(evidence.threshold, evidence.unit)}{norm}{detail}; {_items(evidence)})"
     )
 
 

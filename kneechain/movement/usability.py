@@ -99,7 +99,7 @@ def _segmentation_problems(
         return [f"No recognisable task ({task_reason}); {advice}."]
     if task == "lunge":
         n_lunges = 0 if reps is None else len(reps)
-        return [f"This looks like lunges ({n_lunges} seen: {task_reason}); {advice}."]
+        return [f"This looks like lunges ({n_lunges} seen, the feet a step apart at the bottom); {advice}."]
     if task in ("squat", "single_leg_squat") and (reps is None or reps.empty):
         return [f"No complete squat repetition was found; {advice}."]
     if task == "single_leg_stand" and (stances is None or stances.empty):
