@@ -56,7 +56,7 @@ def describe_analysis(analysis: MovementAnalysis) -> str:
     parts = [analysis.task.task, analysis.view.view]
     parts += [f"{count_reps(analysis)} reps"] if analysis.reps is not None else []
     parts += [f"on {analysis.task.stance_leg}"] if analysis.task.stance_leg else []
-    parts += ["/".join(found_directions(analysis))] if analysis.gait_events is not None else []
+    parts += ["/".join(found_directions(analysis))] if found_directions(analysis) else []
     return ", ".join(parts)
 
 
