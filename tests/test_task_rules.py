@@ -11,7 +11,7 @@ import dataclasses
 import numpy as np
 import pytest
 
-from kneechain.movement.pipeline import understand_movement
+from kneechain.movement.pipeline import MovementOptions, understand_movement
 from kneechain.movement.task import classify_task
 from kneechain.movement.view import classify_view
 from kneechain.synth.camera import look_at_camera
@@ -170,3 +170,15 @@ def test_single_leg_stand_is_not_a_single_leg_squat():
     t_s = clock(8.0)
     estimate = task_of(figure_track(t_s, single_leg_points(t_s, "left", 1.5, 7.0)))
     assert (estimate.task, estimate.stance_leg) == ("single_leg_stand", "right"), estimate.reason
+
+
+def test_single_leg_squat_given_by_the_user_takes_every_descent_with_the_lower_foot_as_stance_leg():
+    """With ``--task single_leg_squat`` the reps are every hip descent, even when the held foot is too low
+    to confirm a single-leg squat; the stance leg is the one with the lower foot."""
+    t_s = clock(9.0)
+    track = seen(t_s, single_leg_squat_points(t_s, "right", (2.5, 5.0, 7.5), lift_m=0.08), 0.0)
+    assert task_of(track).task != "single_leg_squat"  # a foot 8 cm up is not enough on its own
+    analysis = understand_movement(track, MovementOptions(task="single_leg_squat"))
+    assert list(analysis.reps["rep"]) == [1, 2, 3]
+    assert list(analysis.reps["stance_leg"]) == ["right"] * 3
+    assert analysis.task.stance_leg == "right" and analysis.verdict.usable

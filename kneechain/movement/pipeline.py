@@ -8,7 +8,7 @@ was detected or given.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
@@ -96,9 +96,6 @@ def _resolve_task(track: LandmarkTrack, view: ViewEstimate, given: str | None) -
     if given is None:
         return classify_task(track, view)
     stance_leg = None
-    if given == "single_leg_squat":
-        lifted = find_descents(track).query("kind == 'single_leg_squat'")["lifted_leg"]
-        stance_leg = {"left": "right", "right": "left"}.get(lifted.mode().iat[0]) if len(lifted) else None
     if given == "single_leg_stand":
         stances = segment_single_leg_stances(track).stances
         if len(stances):
@@ -106,20 +103,28 @@ def _resolve_task(track: LandmarkTrack, view: ViewEstimate, given: str | None) -
     return TaskEstimate(task=given, confidence=1.0, reason="given by the user", stance_leg=stance_leg)
 
 
-def _find_reps(track: LandmarkTrack, task: str) -> pd.DataFrame | None:
-    """Squat reps; single-leg squat reps (with the ``stance_leg`` of each); the lunges that made a clip
-    a lunge (so the verdict can say how many were seen); None for other tasks."""
+def _find_reps(track: LandmarkTrack, task: str, given: bool) -> pd.DataFrame | None:
+    """Squat reps; single-leg squat reps with the ``stance_leg`` of each (the descents found to be
+    single-leg squats, or every descent when the user gave the task: its stance leg is then the one with
+    the lower foot where the foot cues did not confirm it); the lunges that made a clip a lunge (so the
+    verdict can say how many were seen); None for other tasks."""
     if task == "squat":
         return segment_squat_reps(track)
     if task not in ("single_leg_squat", "lunge"):
         return None
     descents = find_descents(track)
-    reps = descents[descents["kind"] == task].reset_index(drop=True)
-    reps["rep"] = range(1, len(reps) + 1)
-    if task == "lunge":
-        return reps.drop(columns=["kind", "lifted_leg"])
-    stance = reps["lifted_leg"].map({"left": "right", "right": "left"})
-    return reps.drop(columns=["kind", "lifted_leg"]).assign(stance_leg=stance)
+    reps = descents if given else descents[descents["kind"] == task]
+    if task == "single_leg_squat":
+        stance = reps["lifted_leg"].map({"left": "right", "right": "left"}).fillna(reps["lower_leg"])
+        reps = reps.assign(stance_leg=stance).dropna(subset=["stance_leg"])
+    reps = reps.drop(columns=["kind", "lifted_leg", "lower_leg"]).reset_index(drop=True)
+    return reps.assign(rep=range(1, len(reps) + 1))
+
+
+def _majority_leg(legs: pd.Series) -> str:
+    """The more frequent leg, or "both" when the legs were tested equally often."""
+    counts = legs.value_counts()
+    return "both" if len(counts) == 2 and counts.iloc[0] == counts.iloc[1] else str(counts.index[0])
 
 
 def understand_movement(raw_track: LandmarkTrack, options: MovementOptions | None = None) -> MovementAnalysis:
@@ -130,7 +135,9 @@ def understand_movement(raw_track: LandmarkTrack, options: MovementOptions | Non
     track = filtered.track
     view = _resolve_view(track, options.view)
     task = _resolve_task(track, view, options.task)
-    reps = _find_reps(track, task.task)
+    reps = _find_reps(track, task.task, options.task is not None)
+    if options.task == "single_leg_squat" and reps is not None and len(reps):
+        task = replace(task, stance_leg=_majority_leg(reps["stance_leg"]))
     single_leg = segment_single_leg_stances(track) if task.task == "single_leg_stand" else None
     events = strides = None
     if task.task == "walk":

@@ -59,16 +59,29 @@ class RepKindConfig:
 
 def find_descents(track: LandmarkTrack, config: RepKindConfig = RepKindConfig()) -> pd.DataFrame:
     """Every hip descent (squat-rep table, see ``segment_squat_reps``) with a ``kind`` column (one of
-    ``REP_KINDS``) and the ``lifted_leg`` of single-leg squats (the subject's side as labelled)."""
+    ``REP_KINDS``), the ``lifted_leg`` of single-leg squats and the ``lower_leg`` of every descent (the
+    leg whose foot is lower over the descent after the perspective correction: the stance leg of a
+    single-leg squat given with ``--task`` that the foot cues did not confirm). Sides as labelled."""
     reps = segment_squat_reps(track, replace(SquatConfig(), max_hip_travel_leg=config.max_hip_travel_leg))
     if reps.empty:
-        return reps.assign(kind=pd.Series(dtype=object), lifted_leg=pd.Series(dtype=object))
+        return reps.assign(**{name: pd.Series(dtype=object) for name in ("kind", "lifted_leg", "lower_leg")})
     length_px = leg_length_px(track)
     cues = {"raised": foot_raised(track), "height": foot_height_leg(track)[0], "leg_px": length_px,
             "feet": {side: lowest_foot_px(track, side) / length_px for side in SIDES},
             "world_leg_m": world_leg_m(track.world_xyz_m)}  # fmt: skip
     kinds = [_classify_one(track, rep, cues, config) for rep in reps.itertuples()]
-    return reps.assign(kind=[kind for kind, _ in kinds], lifted_leg=[leg for _, leg in kinds])
+    lower = [_lower_leg(track.t_s, rep, cues["height"]) for rep in reps.itertuples()]
+    return reps.assign(
+        kind=[kind for kind, _ in kinds], lifted_leg=[leg for _, leg in kinds], lower_leg=lower
+    )
+
+
+def _lower_leg(t_s: np.ndarray, rep, height: np.ndarray) -> str | None:
+    """The leg whose foot is lower over the descent (``height``: the left foot above the right one)."""
+    during = height[(t_s >= rep.start_s) & (t_s <= rep.end_s)]
+    if not np.isfinite(during).any() or np.nanmedian(during) == 0:
+        return None
+    return "right" if np.nanmedian(during) > 0 else "left"
 
 
 def _classify_one(track: LandmarkTrack, rep, cues: dict, config: RepKindConfig) -> tuple[str, str | None]:

@@ -47,12 +47,7 @@ from kneechain.track import LandmarkTrack
 
 TASKS = ("squat", "single_leg_squat", "single_leg_stand", "walk", "lunge", "unknown")
 ANALYSED_TASKS = ("squat", "single_leg_squat", "single_leg_stand", "walk")
-KIND_WORDS = {
-    "squat": "two-leg squat(s)",
-    "single_leg_squat": "single-leg squat(s)",
-    "lunge": "lunge(s)",
-    "step": "step(s)",
-}
+KIND_WORDS = {"squat": "two-leg squat(s)", "single_leg_squat": "single-leg squat(s)", "lunge": "lunge(s)"}
 KIND_REASONS = {
     "squat": "with both feet planted",
     "single_leg_squat": "on one leg with the other foot held off the floor",
@@ -186,7 +181,9 @@ def classify_task(
         return _single_leg_estimate(stances, longest, share, evidence)
     reason = (
         f"no sustained movement: the hips travelled {evidence['travel_leg']:.2f} leg lengths, no squat "
-        f"deeper than 0.15 leg lengths, no foot off the floor for {config.min_single_leg_s:.1f} s"
+        f"deeper than 0.15 leg lengths, no foot seen off the floor for {config.min_single_leg_s:.1f} s "
+        "(a foot lifted towards the camera barely rises in the image: hold it beside or behind the standing "
+        "leg, or give the task with --task)"
     )
     return TaskEstimate("unknown", 0.0, reason, None, evidence)
 
@@ -207,7 +204,6 @@ def _descent_estimate(descents: pd.DataFrame, evidence: dict[str, float], config
     if kind == "single_leg_squat":
         lifted = descents.loc[descents["kind"] == kind, "lifted_leg"].value_counts()
         leg = "left" if lifted.index[0] == "right" else "right"  # the stance leg is the other one
-        leg = "both" if len(lifted) == 2 and lifted.iloc[0] == lifted.iloc[1] else leg
         leg = "both" if len(lifted) == 2 and lifted.iloc[0] == lifted.iloc[1] else leg
         evidence = {**evidence, "stance_leg_share": float(lifted.iloc[0] / lifted.sum())}
         return TaskEstimate("single_leg_squat", confidence, reason, leg, evidence)
@@ -245,12 +241,11 @@ def _walk_estimate(track: LandmarkTrack, view: ViewEstimate, config: TaskConfig)
                         f"the body travels {how} with {steps} steps", None, evidence)  # fmt: skip
 
 
-def _single_leg_estimate(stances, longest, share: float, evidence: dict[str, float],
-                         low: bool = False) -> TaskEstimate:  # fmt: skip
+def _single_leg_estimate(stances, longest, share: float, evidence: dict[str, float]) -> TaskEstimate:
     leg = principal_stance_leg(stances)
     per_leg = stances.groupby("leg")["duration_s"].sum()
     leg_share = float(per_leg.get(leg, 0.0) / per_leg.sum())
-    confidence = min(1.0, share / 0.6) * (0.5 + 0.5 * leg_share) * (0.4 if low else 1.0)
+    confidence = min(1.0, share / 0.6) * (0.5 + 0.5 * leg_share)
     reason = (f"one foot off the floor for {100 * share:.0f}% of the time; longest stance "
               f"{longest['duration_s']:.1f} s on the {leg} leg")  # fmt: skip
     return TaskEstimate("single_leg_stand", round(confidence, 3), reason, leg,
