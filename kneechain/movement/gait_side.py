@@ -16,8 +16,8 @@ toe-off A). A gap of about two steps between heel strikes (a missed strike) keep
 The two alternating feet are then named by the labels at their own events (which labelled heel leads at
 each of its heel strikes, which labelled toe trails at each toe-off). When that vote is not clear
 (``min_label_agreement``), the labels cannot name the feet: the nearer foot (the one MediaPipe sees with
-the higher visibility at its events) is the subject's left when they walk towards the image right (their
-left side faces the camera) and their right otherwise, and the events are marked ``sides_uncertain``.
+the higher visibility at its events) is the subject's right when they walk towards the image right (their
+right side faces the camera) and their left otherwise, and the events are marked ``sides_uncertain``.
 """
 
 from __future__ import annotations
@@ -26,9 +26,8 @@ import warnings
 
 import numpy as np
 
+from kneechain.movement.body import SIDES
 from kneechain.track import KEYPOINT_INDEX, LandmarkTrack
-
-SIDE_NAMES = ("left", "right")
 
 
 def leading_heel_and_trailing_toe(
@@ -36,8 +35,8 @@ def leading_heel_and_trailing_toe(
 ) -> tuple[np.ndarray, np.ndarray]:
     """The leading heel's and the trailing toe's offsets from the hip centre along the walking direction,
     in leg lengths (n,): labels play no part."""
-    heel = np.stack([track.xy_px(f"{side}_heel")[frames, 0] for side in SIDE_NAMES])
-    toe = np.stack([track.xy_px(f"{side}_foot_index")[frames, 0] for side in SIDE_NAMES])
+    heel = np.stack([track.xy_px(f"{side}_heel")[frames, 0] for side in SIDES])
+    toe = np.stack([track.xy_px(f"{side}_foot_index")[frames, 0] for side in SIDES])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # frames where neither foot is seen
         leading = np.nanmax((heel - hip_x_px) * sign, axis=0) / leg_px
@@ -62,12 +61,30 @@ def assign_feet(strikes_s: np.ndarray, offs_s: np.ndarray) -> tuple[np.ndarray, 
 
 
 def label_votes(track: LandmarkTrack, t_s: np.ndarray, sign: int, point: str, leading: bool) -> np.ndarray:
-    """Per event time, 0 when the point labelled left is the leading (``leading``) or trailing one, 1 when
-    the right one is, -1 when unseen."""
-    x = np.stack([np.interp(t_s, track.t_s, _filled(track.xy_px(f"{s}_{point}")[:, 0])) for s in SIDE_NAMES])
-    ahead_left = (x[0] - x[1]) * sign > 0
-    votes = np.where(ahead_left == leading, 0, 1)
-    return np.where(np.isfinite(x).all(axis=0), votes, -1)
+    """Per event time, 0 when the ``point`` labelled left is the leading (``leading``) or trailing one, 1
+    when the right one is, -1 when either is unseen."""
+    left_is_it, seen = _left_is_it(track, t_s, sign, point, leading)
+    return np.where(seen, np.where(left_is_it, 0, 1), -1)
+
+
+def visibility_at(track: LandmarkTrack, t_s: np.ndarray, sign: int, point: str, leading: bool) -> np.ndarray:
+    """Visibility of the leading (or trailing) ``point`` at each event time, whichever label it has."""
+    frames = _frames_at(track, t_s)
+    visible = np.stack([track.visibility[frames, KEYPOINT_INDEX[f"{s}_{point}"]] for s in SIDES])
+    return np.where(_left_is_it(track, t_s, sign, point, leading)[0], visible[0], visible[1])
+
+
+def _left_is_it(track: LandmarkTrack, t_s: np.ndarray, sign: int, point: str,
+                leading: bool) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """Per event time: whether the ``point`` labelled left is the leading (or trailing) one, and whether
+    both were seen (nearest frame)."""
+    x = np.stack([track.xy_px(f"{s}_{point}")[_frames_at(track, t_s), 0] for s in SIDES])
+    with np.errstate(invalid="ignore"):
+        return ((x[0] - x[1]) * sign > 0) == leading, np.isfinite(x).all(axis=0)
+
+
+def _frames_at(track: LandmarkTrack, t_s: np.ndarray) -> np.ndarray:
+    return np.clip(np.searchsorted(track.t_s, t_s), 0, track.n_frames - 1)
 
 
 def name_feet(votes: np.ndarray, feet: np.ndarray, visibility: np.ndarray, sign: int,
@@ -85,23 +102,6 @@ def name_feet(votes: np.ndarray, feet: np.ndarray, visibility: np.ndarray, sign:
         return {0: first, 1: "right" if first == "left" else "left"}, False
     seen = [np.nanmean(visibility[feet == foot]) if (feet == foot).any() else 0.0 for foot in (0, 1)]
     near = int(np.nan_to_num(seen[1]) > np.nan_to_num(seen[0]))
-    near_name = "left" if sign > 0 else "right"
+    near_name = "right" if sign > 0 else "left"  # walking towards the image right shows the right side
     far_name = "right" if near_name == "left" else "left"
     return {near: near_name, 1 - near: far_name}, True
-
-
-def visibility_at(track: LandmarkTrack, t_s: np.ndarray, sign: int, point: str, leading: bool) -> np.ndarray:
-    """Visibility of the leading (or trailing) ``point`` at each event time, whichever label it has."""
-    frames = np.clip(np.searchsorted(track.t_s, t_s), 0, track.n_frames - 1)
-    x = np.stack([track.xy_px(f"{s}_{point}")[frames, 0] for s in SIDE_NAMES])
-    visible = np.stack([track.visibility[frames, KEYPOINT_INDEX[f"{s}_{point}"]] for s in SIDE_NAMES])
-    with np.errstate(invalid="ignore"):
-        pick_left = ((x[0] - x[1]) * sign > 0) == leading
-    return np.where(pick_left, visible[0], visible[1])
-
-
-def _filled(values: np.ndarray) -> np.ndarray:
-    seen = np.isfinite(values)
-    if not seen.any():
-        return values
-    return np.interp(np.arange(len(values)), np.flatnonzero(seen), values[seen])
