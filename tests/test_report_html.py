@@ -26,7 +26,7 @@ from tests.conftest import PROJECT_ROOT, SAMPLE_DIR, cached_poses
 MAX_REPORT_BYTES = 5 * 1024 * 1024
 VOID_TAGS = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "wbr"}
 FORBIDDEN_TAGS = {"script", "link", "iframe", "object", "embed", "base", "frame"}
-STATUS_LABELS = ("within range", "above range", "below range", "no cut-off")
+STATUS_LABELS = ("within range", "above range", "below range", "no cut-off", "not reliable")
 
 
 class ReportParser(HTMLParser):
@@ -324,3 +324,19 @@ def test_cards_count_items_beyond_the_limit(squat_report):
     text = "".join(parse(squat_report.read_text(encoding="utf-8")).text)
     assert f"{above} of {len(items)} reps above 13°" in text
     assert "<=" not in text and "people in one frame" not in text
+
+
+def test_values_below_the_evidence_floor_are_never_green_or_red(walk_report):
+    """A card whose confidence is below the evidence floor shows its numbers with the neutral "not
+    reliable: check by eye" status on every side, and only such cards do."""
+    from kneechain.report.context import load_context
+
+    context = load_context(walk_report.parent)
+    cards = [card for family in context.families for card in family.measured]
+    low = {card.metric for card in cards if card.low_confidence}
+    assert low and low != {card.metric for card in cards}  # the sample walk has both kinds
+    rows = [r for r in parse(walk_report.read_text(encoding="utf-8")).values if "data-status" in r]
+    for row in rows:
+        if row.get("data-side") == "symmetry_index_pct":
+            continue
+        assert (row["data-status"] == "not-reliable") == (row["data-metric"] in low), row

@@ -139,6 +139,8 @@ ABOVE = Status("above", "▲", "above range")
 BELOW = Status("below", "▼", "below range")
 NO_RANGE = Status("reference", "–", "no cut-off")
 NOT_MEASURED = Status("not-measured", "∅", "not measured")
+# A value whose confidence is below the evidence floor: neutral, never green or red, never evidence.
+NOT_RELIABLE = Status("not-reliable", "?", "not reliable: check by eye")
 
 
 @dataclass(frozen=True)
@@ -450,6 +452,9 @@ def build_card(family: str, metric: str, rows: list[dict], quality: dict, config
         si = threshold_of(config, SYMMETRY_KEY, "band")
         symmetry = side_value({**by_side["symmetry_index_pct"], "n": 0}, "symmetry_index_pct", si)
     confidence = float(entry.get("confidence", 0.0) or 0.0)
+    if confidence < min_confidence:  # below the evidence floor: the value is shown, its status is not
+        sides = tuple(replace(side, status=NOT_RELIABLE) for side in sides)
+        symmetry = symmetry and replace(symmetry, status=NOT_RELIABLE)
     reasons = tuple(entry.get("reasons", ()))
     if not measured and entry.get("measured", True):
         reasons = ("no value was measured in this clip",)
