@@ -11,6 +11,7 @@ import numpy as np
 from kneechain.track import LandmarkTrack
 
 SIDES = ("left", "right")
+OTHER_SIDE = {"left": "right", "right": "left"}
 
 
 def midpoint_px(track: LandmarkTrack, name_a: str, name_b: str) -> np.ndarray:

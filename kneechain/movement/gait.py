@@ -46,10 +46,9 @@ from scipy.signal import butter, filtfilt, find_peaks
 from kneechain.movement.body import SIDES, hip_centre_px, leg_length_px, midpoint_px
 from kneechain.movement.gait_side import (
     assign_feet,
-    label_votes,
+    label_cues,
     leading_heel_and_trailing_toe,
     name_feet,
-    visibility_at,
 )
 from kneechain.movement.strides import STRIDE_COLUMNS, build_strides, match_events
 from kneechain.track import LandmarkTrack
@@ -275,10 +274,11 @@ def _side_events(track: LandmarkTrack, frames: slice, sign: int, config: GaitCon
     strikes = _peak_times_s(t_s, _fill_nan(heel), distance_s, prominence, relative)
     offs = _peak_times_s(t_s, -_fill_nan(toe), distance_s, prominence, relative)
     strike_feet, off_feet = assign_feet(strikes, offs)
-    votes = np.concatenate([label_votes(track, strikes, sign, "heel", True),
-                            label_votes(track, offs, sign, "foot_index", False)])  # fmt: skip
-    seen = np.concatenate([visibility_at(track, strikes, sign, "heel", True),
-                           visibility_at(track, offs, sign, "foot_index", False)])  # fmt: skip
+    cues = [
+        label_cues(track, strikes, sign, "heel", True),
+        label_cues(track, offs, sign, "foot_index", False),
+    ]
+    votes, seen = (np.concatenate([cue[k] for cue in cues]) for k in (0, 1))
     feet = np.concatenate([strike_feet, off_feet])
     names, uncertain = name_feet(votes, feet, seen, sign, config.min_label_agreement)
     strikes = strikes + config.side_heel_strike_offset_s

@@ -26,7 +26,7 @@ import warnings
 
 import numpy as np
 
-from kneechain.movement.body import SIDES
+from kneechain.movement.body import OTHER_SIDE, SIDES
 from kneechain.track import KEYPOINT_INDEX, LandmarkTrack
 
 
@@ -60,31 +60,18 @@ def assign_feet(strikes_s: np.ndarray, offs_s: np.ndarray) -> tuple[np.ndarray, 
     return strike_feet, off_feet
 
 
-def label_votes(track: LandmarkTrack, t_s: np.ndarray, sign: int, point: str, leading: bool) -> np.ndarray:
-    """Per event time, 0 when the ``point`` labelled left is the leading (``leading``) or trailing one, 1
-    when the right one is, -1 when either is unseen."""
-    left_is_it, seen = _left_is_it(track, t_s, sign, point, leading)
-    return np.where(seen, np.where(left_is_it, 0, 1), -1)
-
-
-def visibility_at(track: LandmarkTrack, t_s: np.ndarray, sign: int, point: str, leading: bool) -> np.ndarray:
-    """Visibility of the leading (or trailing) ``point`` at each event time, whichever label it has."""
-    frames = _frames_at(track, t_s)
+def label_cues(track: LandmarkTrack, t_s: np.ndarray, sign: int, point: str,
+               leading: bool) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """Per event time (nearest frame): the labels' vote, 0 when the ``point`` labelled left is the leading
+    (``leading``) or trailing one, 1 when the right one is, -1 when either is unseen; and the visibility of
+    that leading (or trailing) point, whichever label it has."""
+    frames = np.clip(np.searchsorted(track.t_s, t_s), 0, track.n_frames - 1)
+    x = np.stack([track.xy_px(f"{s}_{point}")[frames, 0] for s in SIDES])
     visible = np.stack([track.visibility[frames, KEYPOINT_INDEX[f"{s}_{point}"]] for s in SIDES])
-    return np.where(_left_is_it(track, t_s, sign, point, leading)[0], visible[0], visible[1])
-
-
-def _left_is_it(track: LandmarkTrack, t_s: np.ndarray, sign: int, point: str,
-                leading: bool) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
-    """Per event time: whether the ``point`` labelled left is the leading (or trailing) one, and whether
-    both were seen (nearest frame)."""
-    x = np.stack([track.xy_px(f"{s}_{point}")[_frames_at(track, t_s), 0] for s in SIDES])
     with np.errstate(invalid="ignore"):
-        return ((x[0] - x[1]) * sign > 0) == leading, np.isfinite(x).all(axis=0)
-
-
-def _frames_at(track: LandmarkTrack, t_s: np.ndarray) -> np.ndarray:
-    return np.clip(np.searchsorted(track.t_s, t_s), 0, track.n_frames - 1)
+        left_is_it = ((x[0] - x[1]) * sign > 0) == leading
+    votes = np.where(np.isfinite(x).all(axis=0), np.where(left_is_it, 0, 1), -1)
+    return votes, np.where(left_is_it, visible[0], visible[1])
 
 
 def name_feet(votes: np.ndarray, feet: np.ndarray, visibility: np.ndarray, sign: int,
@@ -99,9 +86,8 @@ def name_feet(votes: np.ndarray, feet: np.ndarray, visibility: np.ndarray, sign:
     clear = all(max(share, 1 - share) >= min_agreement for share in shares)
     if clear and (shares[0] >= 0.5) != (shares[1] >= 0.5):
         first = "left" if shares[0] >= 0.5 else "right"
-        return {0: first, 1: "right" if first == "left" else "left"}, False
+        return {0: first, 1: OTHER_SIDE[first]}, False
     seen = [np.nanmean(visibility[feet == foot]) if (feet == foot).any() else 0.0 for foot in (0, 1)]
     near = int(np.nan_to_num(seen[1]) > np.nan_to_num(seen[0]))
     near_name = "right" if sign > 0 else "left"  # walking towards the image right shows the right side
-    far_name = "right" if near_name == "left" else "left"
-    return {near: near_name, 1 - near: far_name}, True
+    return {near: near_name, 1 - near: OTHER_SIDE[near_name]}, True

@@ -16,7 +16,7 @@ from kneechain.movement.gait import build_strides, detect_gait_events
 from kneechain.movement.rep_kinds import find_descents
 from kneechain.movement.single_leg import SingleLegSegments, segment_single_leg_stances
 from kneechain.movement.squat import segment_squat_reps
-from kneechain.movement.task import ANALYSED_TASKS, TaskEstimate, classify_task
+from kneechain.movement.task import ANALYSED_TASKS, TaskEstimate, classify_task, majority_leg
 from kneechain.movement.usability import Verdict, judge_usability
 from kneechain.movement.view import VIEWS, ViewEstimate, classify_view
 from kneechain.signal.filtering import FilterConfig, FilteredTrack, filter_track
@@ -92,9 +92,10 @@ def _resolve_view(track: LandmarkTrack, given: str | None) -> ViewEstimate:
     return ViewEstimate(view=given, confidence=1.0, facing=facing, evidence=evidence)
 
 
-def _resolve_task(track: LandmarkTrack, view: ViewEstimate, given: str | None) -> TaskEstimate:
+def _resolve_task(track: LandmarkTrack, view: ViewEstimate, given: str | None,
+                  descents: pd.DataFrame | None) -> TaskEstimate:  # fmt: skip
     if given is None:
-        return classify_task(track, view)
+        return classify_task(track, view, descents=descents)
     stance_leg = None
     if given == "single_leg_stand":
         stances = segment_single_leg_stances(track).stances
@@ -103,28 +104,23 @@ def _resolve_task(track: LandmarkTrack, view: ViewEstimate, given: str | None) -
     return TaskEstimate(task=given, confidence=1.0, reason="given by the user", stance_leg=stance_leg)
 
 
-def _find_reps(track: LandmarkTrack, task: str, given: bool) -> pd.DataFrame | None:
+def _find_reps(track: LandmarkTrack, task: str, descents: pd.DataFrame | None,
+               given: bool) -> pd.DataFrame | None:  # fmt: skip
     """Squat reps; single-leg squat reps with the ``stance_leg`` of each (the descents found to be
     single-leg squats, or every descent when the user gave the task: its stance leg is then the one with
     the lower foot where the foot cues did not confirm it); the lunges that made a clip a lunge (so the
     verdict can say how many were seen); None for other tasks."""
     if task == "squat":
         return segment_squat_reps(track)
-    if task not in ("single_leg_squat", "lunge"):
+    if descents is None or task not in ("single_leg_squat", "lunge"):
         return None
-    descents = find_descents(track)
     reps = descents if given else descents[descents["kind"] == task]
     if task == "single_leg_squat":
-        stance = reps["lifted_leg"].map({"left": "right", "right": "left"}).fillna(reps["lower_leg"])
-        reps = reps.assign(stance_leg=stance).dropna(subset=["stance_leg"])
-    reps = reps.drop(columns=["kind", "lifted_leg", "lower_leg"]).reset_index(drop=True)
+        reps = reps.dropna(subset=["stance_leg"])
+    else:
+        reps = reps.drop(columns=["stance_leg"])
+    reps = reps.drop(columns=["kind"]).reset_index(drop=True)
     return reps.assign(rep=range(1, len(reps) + 1))
-
-
-def _majority_leg(legs: pd.Series) -> str:
-    """The more frequent leg, or "both" when the legs were tested equally often."""
-    counts = legs.value_counts()
-    return "both" if len(counts) == 2 and counts.iloc[0] == counts.iloc[1] else str(counts.index[0])
 
 
 def understand_movement(raw_track: LandmarkTrack, options: MovementOptions | None = None) -> MovementAnalysis:
@@ -134,10 +130,12 @@ def understand_movement(raw_track: LandmarkTrack, options: MovementOptions | Non
     filtered = filter_track(swaps.track, options.filter)
     track = filtered.track
     view = _resolve_view(track, options.view)
-    task = _resolve_task(track, view, options.task)
-    reps = _find_reps(track, task.task, options.task is not None)
-    if options.task == "single_leg_squat" and reps is not None and len(reps):
-        task = replace(task, stance_leg=_majority_leg(reps["stance_leg"]))
+    # hip descents: computed once, for the task decision and the reps of single-leg squats and lunges
+    descents = find_descents(track) if options.task in (None, "single_leg_squat") else None
+    task = _resolve_task(track, view, options.task, descents)
+    reps = _find_reps(track, task.task, descents, given=options.task is not None)
+    if options.task == "single_leg_squat" and len(reps):
+        task = replace(task, stance_leg=majority_leg(reps["stance_leg"]))
     single_leg = segment_single_leg_stances(track) if task.task == "single_leg_stand" else None
     events = strides = None
     if task.task == "walk":

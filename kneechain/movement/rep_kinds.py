@@ -37,7 +37,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
-from kneechain.movement.body import SIDES, leg_length_px
+from kneechain.movement.body import OTHER_SIDE, SIDES, leg_length_px
 from kneechain.movement.single_leg import foot_height_leg, foot_raised
 from kneechain.movement.squat import SquatConfig, lowest_foot_px, segment_squat_reps
 from kneechain.track import KEYPOINT_INDEX, LandmarkTrack
@@ -47,7 +47,7 @@ REP_KINDS = ("squat", "single_leg_squat", "lunge", "step")
 
 @dataclass(frozen=True)
 class RepKindConfig:
-    """Thresholds of ``classify_descents`` (leg lengths and shares)."""
+    """Thresholds of ``find_descents`` (leg lengths and shares)."""
 
     max_hip_travel_leg: float = 1.5
     split_leg: float = 0.5
@@ -59,21 +59,20 @@ class RepKindConfig:
 
 def find_descents(track: LandmarkTrack, config: RepKindConfig = RepKindConfig()) -> pd.DataFrame:
     """Every hip descent (squat-rep table, see ``segment_squat_reps``) with a ``kind`` column (one of
-    ``REP_KINDS``), the ``lifted_leg`` of single-leg squats and the ``lower_leg`` of every descent (the
-    leg whose foot is lower over the descent after the perspective correction: the stance leg of a
-    single-leg squat given with ``--task`` that the foot cues did not confirm). Sides as labelled."""
+    ``REP_KINDS``) and the ``stance_leg`` it stands on: the other leg of a single-leg squat's held foot,
+    else the leg whose foot is lower over the descent after the perspective correction (what a single-leg
+    squat given with ``--task`` stands on when the foot cues did not confirm it). Sides as labelled."""
     reps = segment_squat_reps(track, replace(SquatConfig(), max_hip_travel_leg=config.max_hip_travel_leg))
     if reps.empty:
-        return reps.assign(**{name: pd.Series(dtype=object) for name in ("kind", "lifted_leg", "lower_leg")})
+        return reps.assign(kind=pd.Series(dtype=object), stance_leg=pd.Series(dtype=object))
     length_px = leg_length_px(track)
     cues = {"raised": foot_raised(track), "height": foot_height_leg(track)[0], "leg_px": length_px,
             "feet": {side: lowest_foot_px(track, side) / length_px for side in SIDES},
             "world_leg_m": world_leg_m(track.world_xyz_m)}  # fmt: skip
     kinds = [_classify_one(track, rep, cues, config) for rep in reps.itertuples()]
-    lower = [_lower_leg(track.t_s, rep, cues["height"]) for rep in reps.itertuples()]
-    return reps.assign(
-        kind=[kind for kind, _ in kinds], lifted_leg=[leg for _, leg in kinds], lower_leg=lower
-    )
+    stance = [OTHER_SIDE[lifted] if lifted else _lower_leg(track.t_s, rep, cues["height"])
+              for rep, (_, lifted) in zip(reps.itertuples(), kinds, strict=True)]  # fmt: skip
+    return reps.assign(kind=[kind for kind, _ in kinds], stance_leg=stance)
 
 
 def _lower_leg(t_s: np.ndarray, rep, height: np.ndarray) -> str | None:

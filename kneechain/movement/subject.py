@@ -47,7 +47,7 @@ class SubjectConfig:
     size_gate_base: float = 0.15  # |log(height ratio)| always allowed
     size_gate_per_s: float = 1.0  # extra |log(height ratio)| allowed per second
     max_gap_s: float = 0.5  # a tracklet not seen for longer is closed
-    min_share_of_longest: float = 0.5  # eligible tracklets last at least this share of the longest
+    min_share_of_longest: float = 0.5  # eligible: seen in this share of the most-seen tracklet's frames
     join_size_ratio: float = 1.3  # a joined tracklet's median height is within this factor of the subject's
     join_prominence_share: float = 0.8  # and its prominence at least this share of the subject's
     reference_frames: int = 5  # a tracklet's size: the median of its last few poses (one bad pose is no jump)

@@ -150,16 +150,22 @@ def _leg_extent_px(track: LandmarkTrack) -> np.ndarray:
     return np.fmax(*lengths)
 
 
-def classify_task(
-    track: LandmarkTrack, view: ViewEstimate, config: TaskConfig = TaskConfig()
-) -> TaskEstimate:
+def majority_leg(legs: pd.Series) -> str:
+    """The more frequent leg, or "both" when the legs were tested equally often."""
+    counts = legs.value_counts()
+    return "both" if len(counts) == 2 and counts.iloc[0] == counts.iloc[1] else str(counts.index[0])
+
+
+def classify_task(track: LandmarkTrack, view: ViewEstimate, config: TaskConfig = TaskConfig(),
+                  descents: pd.DataFrame | None = None) -> TaskEstimate:  # fmt: skip
     """Squat, single-leg squat, single-leg stand, walk, lunge or unknown (see the module docstring).
-    ``view`` chooses the axis of the labelled feet's alternation towards or away from the camera."""
+    ``view`` chooses the axis of the labelled feet's alternation towards or away from the camera;
+    ``descents``: ``find_descents(track)`` when the caller already has it."""
     detected_s = _detected_duration_s(track)
     if detected_s < config.min_detected_s or not np.isfinite(leg_length_px(track)):
         return TaskEstimate("unknown", 0.0, f"the legs are seen for only {detected_s:.1f} s")
     walk = _walk_estimate(track, view, config)
-    descents = find_descents(track)
+    descents = find_descents(track) if descents is None else descents
     cut = descents["quality"].str.contains("the clip")  # cut by the clip: what it is cannot be told
     descents = descents[~cut & (descents["kind"] != "step")]
     if walk.task == "walk" and (walk.evidence["sustained"] or descents.empty):
@@ -202,11 +208,9 @@ def _descent_estimate(descents: pd.DataFrame, evidence: dict[str, float], config
     reason = (f"{n_kind} of {len(descents)} hip descent(s) {KIND_REASONS[kind]}, deepest {depth:.2f} "
               "leg lengths")  # fmt: skip
     if kind == "single_leg_squat":
-        lifted = descents.loc[descents["kind"] == kind, "lifted_leg"].value_counts()
-        leg = "left" if lifted.index[0] == "right" else "right"  # the stance leg is the other one
-        leg = "both" if len(lifted) == 2 and lifted.iloc[0] == lifted.iloc[1] else leg
-        evidence = {**evidence, "stance_leg_share": float(lifted.iloc[0] / lifted.sum())}
-        return TaskEstimate("single_leg_squat", confidence, reason, leg, evidence)
+        stance = descents.loc[descents["kind"] == kind, "stance_leg"]
+        evidence = {**evidence, "stance_leg_share": float(stance.value_counts(normalize=True).iloc[0])}
+        return TaskEstimate("single_leg_squat", confidence, reason, majority_leg(stance), evidence)
     return TaskEstimate(kind, confidence, reason, None, evidence)
 
 
