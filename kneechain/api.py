@@ -233,9 +233,11 @@ def _write_reports(result: AnalysisResult, report: ReportOptions, side_of_pain: 
         html_to_pdf(html, result.output_dir / "report.pdf", report.paper)
 
 
-def _analyse_poses(
-    poses: PoseCandidates, folder: Path, options: AnalysisOptions, config: Config, source_name: str
-) -> AnalysisResult:
+def measure_poses(
+    poses: PoseCandidates, options: AnalysisOptions, config: Config, source_name: str = "the video"
+):
+    """The analysis of one clip's poses in memory, nothing written: (subject selection, movement, metrics,
+    findings, the task's config). Raises ``NoPersonError`` when nobody usable was found."""
     selection = select_subject(poses)
     _raise_if_nobody(selection.track, source_name)
     movement = understand_movement(selection.track, options.movement)
@@ -243,6 +245,13 @@ def _analyse_poses(
     info = _movement_info(movement)
     config = config_for_task(config, movement.task.task)  # e.g. the single-leg squat's own FPPA norms
     findings = derive_findings(metrics, info, config, options.subject.sex, options.side_of_pain)
+    return selection, movement, metrics, findings, config
+
+
+def _analyse_poses(
+    poses: PoseCandidates, folder: Path, options: AnalysisOptions, config: Config, source_name: str
+) -> AnalysisResult:
+    selection, movement, metrics, findings, config = measure_poses(poses, options, config, source_name)
     subject = subject_record(options.subject, options.side_of_pain)
     summary = write_analysis_files(folder, selection, movement, metrics, findings, config, subject)
     return AnalysisResult(folder, selection.track, movement, metrics, findings, summary, poses_reused=True)

@@ -96,7 +96,9 @@ def _expected(rep_index: int, side: str) -> dict[str, float]:
     p = _leg_points(1.0, rep, extra)
     shank = rep[0] + extra
     travel = p["knee"][0] - p["foot_index"][0]
-    rise = np.sin(np.radians(rep[3])) * FOOT
+    # Heel rise is read from the ankle: its rise above the toe over the lever (0.75 here); the ankle sits
+    # 0.3 foot above the toe, so the reading is 0.4 x (1 - cos(lift)) foot lengths short of the heel's rise.
+    rise = (p["ankle"][1] - p["foot_index"][1] - 0.3 * FOOT) / 0.75
     return {
         "knee_travel_foot": travel / FOOT, "knee_travel_cm": travel / LEG * CM_PER_LEG,
         "shank_angle_deg": shank, "trunk_angle_deg": rep[2], "heel_rise_foot": rise / FOOT,

@@ -41,9 +41,13 @@ SUMMARY_COLUMNS = [
     "n_frames",
 ]
 for _label, _family, _metric, _sides in HEADLINES:
-    SUMMARY_COLUMNS += [f"{_metric}_{side}" for side in _sides]
+    SUMMARY_COLUMNS += [f"{_metric}_{side}{suffix}" for side in _sides for suffix in ("", "_status")]
 SUMMARY_COLUMNS += ["duration_s", "finished_utc", "report", "error"]
-LONG_COLUMNS = ["video", "family", "metric", "side", "n", "mean", "sd", "min", "max"]
+LONG_COLUMNS = ["video", "family", "metric", "side", "n", "mean", "sd", "min", "max", "status"]
+# The saved statuses (``kneechain.findings.status``) in the overview's words; in summary.csv they stay as
+# saved. A value that is not reliable or at its limit is marked so, never shown as a plain number.
+STATUS_WORDS = {"within": "within range", "above": "above range", "below": "below range",
+                "borderline": "at the limit", "not_reliable": "not reliable"}  # fmt: skip
 
 
 def _read_json(path: Path) -> dict:
@@ -61,11 +65,12 @@ def _number(value) -> float | None:
     )
 
 
-def _headline(families: dict, family: str, metric: str, side: str) -> float | None:
+def _headline(families: dict, family: str, metric: str, side: str) -> tuple[float | None, str | None]:
+    """A headline value and its saved status (None, None when the video has no such value)."""
     for row in (families.get(family) or {}).get("summary") or []:
         if row.get("metric") == metric and row.get("side") == side:
-            return _number(row.get("mean"))
-    return None
+            return _number(row.get("mean")), row.get("status")
+    return None, None
 
 
 def collect(output_root: Path, rows: list[dict]) -> tuple[list[dict], list[dict]]:
@@ -101,7 +106,8 @@ def collect(output_root: Path, rows: list[dict]) -> tuple[list[dict], list[dict]
                 record["report"] = str(PurePosixPath(row["output_dir"]) / "report.html")
             for _label, family, metric, sides in HEADLINES:
                 for side in sides:
-                    record[f"{metric}_{side}"] = _headline(families, family, metric, side)
+                    value, status = _headline(families, family, metric, side)
+                    record.update({f"{metric}_{side}": value, f"{metric}_{side}_status": status})
             for family, content in families.items():
                 for stat in (content or {}).get("summary") or []:
                     long_rows.append(
@@ -133,6 +139,7 @@ def render_index(records: list[dict]) -> str:
         lstrip_blocks=True,
     )
     env.filters["fmt"] = _fmt
+    env.filters["status_words"] = lambda status: STATUS_WORDS.get(status or "", "")
     headlines = [
         (label, [f"{metric}_{side}" for side in sides], sides) for label, _f, metric, sides in HEADLINES
     ]

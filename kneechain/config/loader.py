@@ -126,7 +126,8 @@ def _check_type(origin: str, dotted: str, new: Any, default: Any) -> Any:
 def _check_value(origin: str, dotted: str, value: Any, unit: str) -> None:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return
-    if not math.isfinite(value) or value < 0:
+    signed = dotted.rsplit(".", 1)[0].endswith("_lower_deg")  # the lower end of an angle range may be < 0
+    if not math.isfinite(value) or (value < 0 and not signed):
         raise ConfigError(f"{origin}: {dotted!r} must be a finite number >= 0 (got {value!r}).", _HINT)
     if unit == "fraction" and value > 1:
         raise ConfigError(

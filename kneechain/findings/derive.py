@@ -19,6 +19,7 @@ from kneechain.findings.rules import (
     decide_pattern,
     sex_variant,
 )
+from kneechain.findings.status import metric_statuses
 from kneechain.findings.text import NORM_NAMES, describe_evidence, format_limit, format_value, side_statement
 from kneechain.metrics.summary import SIDES, MetricSet
 
@@ -122,7 +123,8 @@ def build_side_finding(ctx: SideContext, side: str, cap: tuple[float, list[str]]
     statement = side_statement(side, pattern, confidence, supporting, normal, reasons, strong,
                                ctx.sex_variant, painful)  # fmt: skip
     evidence = tuple(supporting + normal + [d for d in differences if d.side == side])
-    finding = Finding(side, pattern, round(confidence, 2), evidence, statement, limitations)
+    not_assessed = tuple(dict.fromkeys(reason.split(":", 1)[0] for reason in reasons))
+    finding = Finding(side, pattern, round(confidence, 2), evidence, statement, limitations, not_assessed)
     return finding, scored
 
 
@@ -158,7 +160,8 @@ def derive_findings(metric_sets: Mapping[str, MetricSet], movement_info: Mapping
     ``sex``: "female"/"male" for sex-specific norms (None: the wider combined range); ``side_of_pain``:
     "left"/"right"/"both" (the painful side is listed first and decides the overall call when it has a
     pattern). Raises ValueError for an unknown ``sex`` or ``side_of_pain``."""
-    ctx = SideContext(metric_sets, config, sex_variant(sex), movement_info.get("task"))
+    task, view = movement_info.get("task"), movement_info.get("view")
+    ctx = SideContext(metric_sets, config, sex_variant(sex), task, view)
     pain = _pain_side(side_of_pain)
     cap = confidence_cap(movement_info, config)
     differences = find_side_differences(ctx)
@@ -179,4 +182,5 @@ def derive_findings(metric_sets: Mapping[str, MetricSet], movement_info: Mapping
         norms=ctx.sex_variant,
         config_hash=config_hash(config),
         notes=_notes(ctx, gait),
+        statuses=metric_statuses(metric_sets, config, ctx.view, ctx.sex_variant),
     )

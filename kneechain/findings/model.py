@@ -54,6 +54,7 @@ class Finding:
     evidence: tuple[Evidence, ...]
     statement: str
     limitations: tuple[str, ...] = ()
+    not_assessed: tuple[str, ...] = ()  # the signs that could not be used, in words (e.g. "heel rise")
 
     def supporting(self) -> tuple[Evidence, ...]:
         """The evidence that speaks for a hip, foot or knee pattern (not normal readings)."""
@@ -73,6 +74,18 @@ class Overall:
 
 
 @dataclass(frozen=True)
+class MetricStatus:
+    """The status of one summary value (``family``, ``metric``, ``side``; one of
+    ``kneechain.findings.status.STATUSES``) and the measured error margin it used."""
+
+    family: str
+    metric: str
+    side: str
+    status: str
+    margin: float
+
+
+@dataclass(frozen=True)
 class Findings:
     """Everything the rules concluded for one clip: one ``Finding`` per side (the painful side first when
     known), left-right differences beyond measurement error, the overall call, and notes (e.g. gait
@@ -84,6 +97,7 @@ class Findings:
     norms: str
     config_hash: str
     notes: tuple[str, ...] = ()
+    statuses: tuple[MetricStatus, ...] = ()
 
     def by_side(self, side: str) -> Finding:
         """The finding for ``side`` ("left"/"right")."""

@@ -87,8 +87,29 @@ def _next_steps(call: str, findings: Sequence[Finding], task: str | None = None,
     return steps
 
 
+def against_call(call: str, findings: Sequence[Finding]) -> tuple[Evidence, ...]:
+    """The evidence of the called sides that speaks against ``call``: signs of the other kind, and normal
+    readings of the kind the call names."""
+    other = {"hip-driven": ("foot",), "foot-driven": ("hip",)}.get(call, ())
+    return tuple(e for f in findings if f.pattern == call for e in f.evidence
+                 if e.supports in other or e.supports == "normal")  # fmt: skip
+
+
+def _balance_text(call: str, findings: Sequence[Finding], norms: str) -> str:
+    """Which readings speak against the call and which signs could not be assessed, in words ("" when
+    there are none)."""
+    text = ""
+    against = against_call(call, findings) if call in CALLED else ()
+    if against:
+        text += ". Against it: " + "; ".join(f"{e.side} {describe_evidence(e, norms)}" for e in against[:3])
+    unassessed = dict.fromkeys(label for f in findings for label in f.not_assessed)
+    if unassessed:
+        text += ". Not assessed: " + ", ".join(unassessed)
+    return text
+
+
 def _statement(call: str, confidence: float, evidence: Sequence[Evidence], norms: str,
-               asymmetries: Sequence[Evidence], strong: float) -> str:  # fmt: skip
+               asymmetries: Sequence[Evidence], strong: float, balance: str = "") -> str:  # fmt: skip
     if call in CALLED:
         lead = "Overall: signs consistent with" if confidence >= strong else "Overall: weak signs of"
         text = f"{lead} a {call} knee pattern"
@@ -100,6 +121,7 @@ def _statement(call: str, confidence: float, evidence: Sequence[Evidence], norms
         text += ". Strongest evidence: " + "; ".join(
             f"{e.side} {describe_evidence(e, norms)}" for e in evidence
         )
+    text += balance
     if asymmetries:
         text += ". Left-right differences beyond measurement error: " + "; ".join(
             describe_evidence(e, norms) for e in asymmetries
@@ -131,5 +153,7 @@ def build_overall(findings: Sequence[Finding], strongest: Sequence[tuple[float, 
         confidence=round(confidence, 2),
         evidence=top,
         next_steps=_next_steps(call, findings, task, view),
-        statement=_statement(call, confidence, top, norms, asymmetries, strong),
+        statement=_statement(
+            call, confidence, top, norms, asymmetries, strong, _balance_text(call, findings, norms)
+        ),
     )

@@ -31,8 +31,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from kneechain.config import Config
+from kneechain.config.accuracy import error_margin
 from kneechain.findings.inputs import Reading, Unusable, read_metric
 from kneechain.findings.model import Evidence
+from kneechain.findings.status import limit_for
+from kneechain.findings.text import format_limit, format_value
 from kneechain.metrics.summary import MetricSet
 
 SEX_VARIANTS = {
@@ -124,12 +127,14 @@ class Scored:
 
 @dataclass(frozen=True)
 class SideContext:
-    """What the rules need besides the metrics: the config, the sex variant of the norms and the task."""
+    """What the rules need besides the metrics: the config, the sex variant of the norms, the task and the
+    view (which measured error applies)."""
 
     metric_sets: Mapping[str, MetricSet]
     config: Config
     sex_variant: str
     task: str | None
+    view: str | None = None
 
 
 def sex_variant(sex: str | None) -> str:
@@ -173,6 +178,27 @@ def _read(ctx: SideContext, metrics: tuple[str, ...], side: str) -> Reading | Un
     return read_metric(ctx.metric_sets, metrics, side, ctx.config, ctx.task)
 
 
+def within_error(ctx: SideContext, reading: Reading, label: str, limit: float) -> str | None:
+    """Why ``reading`` counts neither as a sign nor as a normal reading: it lies within its measured error
+    (``docs/accuracy.md``) of ``limit``; None when it is clear of the limit."""
+    margin = error_margin(reading.metric, ctx.view)
+    if abs(reading.value - limit) > margin:
+        return None
+    value, unit = format_value(reading.value, reading.unit, limit), reading.unit
+    return (f"{label}: {value} is within its measured error (±{format_value(margin, unit)}) of the limit "
+            f"{format_limit(limit, unit)}, so it counts neither way")  # fmt: skip
+
+
+def below_range(ctx: SideContext, reading: Reading, label: str) -> str | None:
+    """Why a reading below the lower end of a two-sided range (a varus FPPA, toe-in) is not a normal
+    reading for an upper-limit sign; None otherwise."""
+    limit = limit_for(ctx.config, reading.metric, reading.side, ctx.sex_variant)
+    if limit is None or limit.lower is None or reading.value >= limit.lower:
+        return None
+    value, lower = format_value(reading.value, reading.unit), format_limit(limit.lower, reading.unit)
+    return f"{label}: {value} is below its range (lower end {lower}), so it counts neither way"
+
+
 def evaluate_sign(ctx: SideContext, rule: SignRule, side: str) -> Scored | str | None:
     """The scored evidence of one sign on ``side``, the reason it cannot be used, or None if absent."""
     reading = _read(ctx, rule.metrics, side)
@@ -182,6 +208,9 @@ def evaluate_sign(ctx: SideContext, rule: SignRule, side: str) -> Scored | str |
         return f"{rule.label}: {reading.reason}"
     key = rule.thresholds[rule.metrics.index(reading.metric)]
     threshold = ctx.config.value(key, ctx.sex_variant if rule.sex_specific else "value")
+    borderline = within_error(ctx, reading, rule.label, threshold) or below_range(ctx, reading, rule.label)
+    if borderline:
+        return borderline
     present = reading.value > threshold
     evidence = _evidence(reading, rule.label, key, threshold, ">" if present else "<=",
                          rule.domain if present else "normal", ctx.config)  # fmt: skip
@@ -244,6 +273,11 @@ def evaluate_upright_shank(ctx: SideContext, side: str) -> Scored | str | None:
         ctx.config.value("knee_travel.upright_shank_deg"),
         ctx.config.value("knee_travel.trunk_pitch_deg"),
     )
+    borderline = within_error(ctx, shank, "shank angle", upright)
+    if borderline or shank.value < upright:  # the trunk matters only with an upright shank
+        borderline = borderline or within_error(ctx, trunk, "trunk pitch", pitch)
+    if borderline:
+        return borderline
     present = shank.value < upright and trunk.value > pitch
     n_items, confidence = min(shank.n_items, trunk.n_items), min(shank.confidence, trunk.confidence)
     detail = f"shank {shank.value:.0f}° from vertical, trunk {trunk.value:.0f}° from vertical"

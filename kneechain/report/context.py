@@ -21,6 +21,7 @@ import pandas as pd
 
 from kneechain.errors import TrackFormatError
 from kneechain.findings.inputs import QUALITY_GROUPS, UNIT_SUFFIXES, unit_of
+from kneechain.findings.status import SYMMETRY_KEY, THRESHOLD_KEYS
 
 SUMMARY_FILE = "summary.json"
 MOVEMENT_FILE = "movement.json"
@@ -103,24 +104,8 @@ METRIC_INFO = {
     "trunk_lean": ("trunk lean", "Trunk axis from vertical; positive = toward the stance side."),
 }
 # fmt: on
-# Metric -> (config key, kind): "upper" (normal at or below), "lower" (normal at or above), "band" (±).
-THRESHOLD_KEYS = {
-    "fppa_deg": ("valgus.fppa_upper_deg", "upper"),
-    "foot_progression_deg": ("valgus.toe_out_upper_deg", "upper"),
-    "peak_drop_deg": ("pelvis.drop_upper_deg", "upper"),
-    "mean_drop_deg": ("pelvis.drop_upper_deg", "upper"),
-    "peak_trunk_lean_deg": ("pelvis.trunk_lean_upper_deg", "upper"),
-    "mean_trunk_lean_deg": ("pelvis.trunk_lean_upper_deg", "upper"),
-    "heel_rise_foot": ("knee_travel.heel_rise_upper_foot", "upper"),
-    "heel_rise_cm": ("knee_travel.heel_rise_upper_cm", "upper"),
-    "shank_angle_deg": ("knee_travel.upright_shank_deg", "lower"),
-    "trunk_angle_deg": ("knee_travel.trunk_pitch_deg", "upper"),
-    "pelvic_obliquity_change_deg": ("pelvis.drop_upper_deg", "band"),
-    "trunk_lean_left_change_deg": ("pelvis.trunk_lean_upper_deg", "band"),
-}
 SDD_KEYS = {"fppa_deg": "valgus.fppa_sdd_deg", "fppa_change_deg": "valgus.fppa_sdd_deg",
             "peak_drop_deg": "pelvis.drop_sdd_deg", "mean_drop_deg": "pelvis.drop_sdd_deg"}  # fmt: skip
-SYMMETRY_KEY = "gait.symmetry_index_upper_pct"
 NORM_TEXT = {"combined": "women and men combined", "female": "women", "male": "men"}
 
 
@@ -141,6 +126,11 @@ NO_RANGE = Status("reference", "–", "no cut-off")
 NOT_MEASURED = Status("not-measured", "∅", "not measured")
 # A value whose confidence is below the evidence floor: neutral, never green or red, never evidence.
 NOT_RELIABLE = Status("not-reliable", "?", "not reliable: check by eye")
+# A value within its measured error of the limit: neutral, neither a sign nor a normal reading.
+BORDERLINE = Status("borderline", "≈", "at the limit: within measurement error")
+# The statuses saved in metrics.json (``kneechain.findings.status``) as displayed.
+SAVED_STATUS = {"within": WITHIN, "above": ABOVE, "below": BELOW, "borderline": BORDERLINE,
+                "not_reliable": NOT_RELIABLE, "no_range": NO_RANGE, "not_measured": NOT_MEASURED}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -192,6 +182,7 @@ class MetricCard:
     confidence: float
     low_confidence: bool
     reasons: tuple[str, ...]
+    error_text: str = ""
 
 
 @dataclass(frozen=True)
@@ -318,7 +309,8 @@ def metric_threshold(config: dict, metric: str, norms: str = "combined") -> Thre
 
 
 def status_of(value: float, threshold: Threshold | None) -> Status:
-    """Within / above / below ``threshold`` (the saved mean, unrounded, as the findings compare it)."""
+    """Within / above / below ``threshold`` (the saved mean, unrounded), for analyses saved before
+    kneechain saved each value's status (which also weighs confidence and measured error)."""
     if threshold is None or not math.isfinite(value):
         return NO_RANGE
     if threshold.kind == "lower":
@@ -407,7 +399,7 @@ def side_value(row: dict, metric: str, threshold: Threshold | None) -> SideValue
     value = float(text) if text else math.nan
     sd = row.get("sd")
     sd_text = format_number(float(sd), decimals) if isinstance(sd, int | float) else ""
-    status = status_of(mean, threshold)
+    status = SAVED_STATUS.get(str(row.get("status"))) or status_of(mean, threshold)
     detail = ""
     on_limit = threshold is not None and math.isfinite(value) and value == threshold.value != mean
     if on_limit or (
@@ -429,6 +421,16 @@ def difference_text(difference: SideValue | None, metric: str, config: dict) -> 
     verdict = "beyond measurement error" if beyond else "within measurement error"
     limit = f"smallest detectable difference {sdd.value:g}{unit}"
     return f"left − right {difference.text}{unit}: {verdict} ({limit})"
+
+
+def error_text(rows: list[dict], metric: str) -> str:
+    """The measured error saved with the values, in words ("" when none was saved)."""
+    margins = [float(r["error_margin"]) for r in rows if isinstance(r.get("error_margin"), int | float)]
+    if not margins or max(margins) <= 0:
+        return ""
+    margin = format_number(max(margins), decimals_for(metric) + 1) + unit_text(unit_of(metric))
+    return (f"Measured error ±{margin}: 95% of readings on kneechain's validation clips were this close to "
+            "the truth; a value this close to the limit is shown as at the limit")  # fmt: skip
 
 
 def build_card(family: str, metric: str, rows: list[dict], quality: dict, config: dict, norms: str,
@@ -463,7 +465,7 @@ def build_card(family: str, metric: str, rows: list[dict], quality: dict, config
         sides if measured else (), difference if measured else None,
         difference_text(difference, metric, config) if measured else "", symmetry if measured else None,
         range_text(threshold, norms, decimals_for(metric)), threshold, confidence,
-        measured and confidence < min_confidence, reasons,
+        measured and confidence < min_confidence, reasons, error_text(rows, metric) if measured else "",
     )  # fmt: skip
 
 

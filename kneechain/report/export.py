@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from kneechain.findings import Findings
+from kneechain.findings.model import MetricStatus
 from kneechain.io_atomic import atomic_output_path
 from kneechain.metrics.summary import MetricSet
 from kneechain.movement.pipeline import MovementAnalysis
@@ -72,10 +73,22 @@ def write_tables(tables: dict[str, pd.DataFrame], folder: Path) -> list[Path]:
     return paths
 
 
-def metric_family_dict(metric_set: MetricSet) -> dict:
-    """One metric family as JSON-ready data: summary rows, quality per metric, notes, item rows."""
+def _with_statuses(summary: list[dict], family: str, statuses: tuple[MetricStatus, ...]) -> list[dict]:
+    """Summary rows with the status the findings gave each (``kneechain.findings.status``) and the measured
+    error margin it used."""
+    found = {(s.metric, s.side): s for s in statuses if s.family == family}
+    for row in summary:
+        status = found.get((row.get("metric"), row.get("side")))
+        if status is not None:
+            row.update(status=status.status, error_margin=status.margin)
+    return summary
+
+
+def metric_family_dict(metric_set: MetricSet, family: str, statuses: tuple[MetricStatus, ...]) -> dict:
+    """One metric family as JSON-ready data: summary rows (with their statuses), quality per metric, notes,
+    item rows."""
     return to_jsonable({
-        "summary": table_records(metric_set.summary),
+        "summary": _with_statuses(table_records(metric_set.summary), family, statuses),
         "quality": {name: asdict(quality) for name, quality in metric_set.quality.items()},
         "notes": list(metric_set.notes),
         "items": {name: table_records(table) for name, table in metric_set.items.items()},
@@ -90,7 +103,8 @@ def metrics_document(
         "schema_version": METRICS_SCHEMA_VERSION,
         "subject": subject,
         "config_hash": config_hash,
-        "families": {family: metric_family_dict(metric_set) for family, metric_set in metrics.items()},
+        "families": {family: metric_family_dict(metric_set, family, findings.statuses)
+                     for family, metric_set in metrics.items()},
         "findings": findings.to_dict(),
     })  # fmt: skip
 

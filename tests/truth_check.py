@@ -1,0 +1,138 @@
+"""Comparing kneechain's readings with the programmed truth of rendered clips (``kneechain.synth``):
+used by ``benchmarks/accuracy.py`` (the accuracy table, ``docs/accuracy.md``) and ``tests/test_battery.py``
+(no false calls, asserted in CI).
+
+Every item kneechain reads (a rep bottom, a single-leg stance, a walk) is paired with the truth at the same
+moment: the truth file's per-frame series interpolated at the item's time (``<side>_fppa_image_deg``, the
+2D angle of the projected joint centres, is what a 2D method can measure), or the clip's programmed value.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from kneechain.metrics.gait_params import symmetry_index_pct
+
+# Metric -> (family, items table, time column, truth per-frame series with "{side}", goal, goal's source).
+# The goals are kneechain's: 3° for 2D angles (the FPPA SDD is about 3-5°, Munro 2012), 2 cm for travel and
+# heel rise, 5 percentage points for a symmetry index.
+PER_FRAME = {
+    "fppa_deg": ("knee_valgus", "valgus", "t_s", "{side}_fppa_image_deg", 3.0),
+    "heel_rise_cm": ("knee_forward_travel", "reps", "bottom_s", "{side}_heel_rise_cm", 2.0),
+    "knee_travel_cm": ("knee_forward_travel", "reps", "bottom_s", "{side}_knee_travel_cm", 2.0),
+    "shank_angle_deg": ("knee_forward_travel", "reps", "bottom_s", "{side}_shank_angle_image_deg", 3.0),
+    "trunk_angle_deg": ("knee_forward_travel", "reps", "bottom_s", "trunk_angle_image_deg", 3.0),
+}
+GOALS = {**{metric: spec[4] for metric, spec in PER_FRAME.items()}, "heel_rise_foot": 0.1,
+         "peak_drop_deg": 2.0, "step_length_leg_symmetry_index_pct": 5.0,
+         "step_time_s_symmetry_index_pct": 5.0}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Pair:
+    """One reading and its truth: ``metric`` on ``side`` of ``clip`` seen from ``view`` (the true view)."""
+
+    clip: str
+    view: str
+    metric: str
+    side: str
+    measured: float
+    truth: float
+
+    @property
+    def error(self) -> float:
+        return self.measured - self.truth
+
+
+def read_truth(video: Path) -> dict:
+    """The ``<name>_truth.json`` next to a rendered clip."""
+    return json.loads(video.with_name(f"{video.stem}_truth.json").read_text())
+
+
+def true_view(truth: dict) -> str:
+    return str(truth.get("task", {}).get("view", "front"))
+
+
+def _at(truth: dict, series: str, t_s: float) -> float:
+    frames = truth["per_frame"]
+    if series not in frames:
+        return float("nan")
+    return float(np.interp(t_s, frames["t_s"], np.asarray(frames[series], float)))
+
+
+def _per_frame_pairs(clip: str, view: str, metrics: dict, truth: dict) -> list[Pair]:
+    pairs = []
+    for metric, (family, table, time, series, _goal) in PER_FRAME.items():
+        items = metrics[family].items.get(table) if family in metrics else None
+        if items is None or metric not in items.columns:
+            continue
+        if (
+            "quality" in items.columns
+        ):  # flagged items (implausible, out of range) stay out, as in the summary
+            items = items[items["quality"] == "good"]
+        for row in items.itertuples():
+            value, t_s = float(getattr(row, metric)), float(getattr(row, time))
+            expected = _at(truth, series.format(side=row.side), t_s)
+            if np.isfinite(value) and np.isfinite(expected):
+                pairs.append(Pair(clip, view, metric, row.side, value, expected))
+                if metric == "heel_rise_cm" and value != 0:  # the same rise in kneechain's foot lengths
+                    per_cm = float(row.heel_rise_foot) / value
+                    pairs.append(Pair(clip, view, "heel_rise_foot", row.side, float(row.heel_rise_foot),
+                                      expected * per_cm))  # fmt: skip
+    return pairs
+
+
+def _pelvis_pairs(clip: str, view: str, metrics: dict, truth: dict) -> list[Pair]:
+    """Peak contralateral pelvic drop per stance against the programmed peak (per rep for single-leg
+    squats, the clip's peak for single-leg stands)."""
+    if "pelvic_drop" not in metrics:
+        return []
+    items, task = metrics["pelvic_drop"].items["pelvis"], truth.get("task", {})
+    pairs = []
+    for row in items.itertuples():
+        if "pelvic_drop_deg" in truth["per_frame"]:
+            frames = truth["per_frame"]
+            t_s = np.asarray(frames["t_s"])
+            inside = (t_s >= row.start_s) & (t_s <= row.end_s)
+            expected = (
+                float(np.max(np.asarray(frames["pelvic_drop_deg"], float)[inside]))
+                if inside.any()
+                else np.nan
+            )
+        else:
+            expected = float(task.get("peak_pelvic_drop_deg", np.nan))
+        if np.isfinite(row.peak_drop_deg) and np.isfinite(expected):
+            pairs.append(Pair(clip, view, "peak_drop_deg", row.side, float(row.peak_drop_deg), expected))
+    return pairs
+
+
+def _gait_pairs(clip: str, view: str, metrics: dict, truth: dict) -> list[Pair]:
+    """Step length and step time symmetry indices against the programmed steps."""
+    if "gait" not in metrics:
+        return []
+    summary, steps = metrics["gait"].summary, truth.get("task", {}).get("steps", [])
+    pairs = []
+    for metric, key in (("step_length_leg", "length_m"), ("step_time_s", "step_time_s")):
+        by_side = {side: [s[key] for s in steps if s["side"] == side] for side in ("left", "right")}
+        if not all(by_side.values()):
+            continue
+        expected = symmetry_index_pct(float(np.mean(by_side["right"])), float(np.mean(by_side["left"])))
+        row = summary[(summary["metric"] == metric) & (summary["side"] == "symmetry_index_pct")]
+        if len(row) and np.isfinite(row["mean"].iloc[0]):
+            name = f"{metric}_symmetry_index_pct"
+            pairs.append(Pair(clip, view, name, "both", float(row["mean"].iloc[0]), expected))
+    return pairs
+
+
+def truth_pairs(clip: str, metrics: dict, truth: dict) -> list[Pair]:
+    """Every reading of a clip paired with its truth."""
+    view = true_view(truth)
+    return [
+        *_per_frame_pairs(clip, view, metrics, truth),
+        *_pelvis_pairs(clip, view, metrics, truth),
+        *_gait_pairs(clip, view, metrics, truth),
+    ]
