@@ -12,6 +12,7 @@ import cv2
 import numpy as np
 import pytest
 
+from kneechain.synth.battery import BATTERY, BATTERY_NAMES, battery_entry, build_battery_clip, walk_signs
 from kneechain.synth.camera import project_points
 from kneechain.synth.clips import CLIP_NAMES, build_clip
 from kneechain.synth.figure import dress_figure
@@ -25,6 +26,7 @@ from kneechain.synth.skeleton import (
     heel_contact_local_m,
     knee_flexion_deg,
 )
+from kneechain.synth.squat import image_fppa_deg
 from kneechain.synth.truth import truth_csv_text, truth_document
 
 SAMPLE_DIR = Path(__file__).resolve().parents[1] / "sample_videos"
@@ -394,3 +396,98 @@ def test_committed_clip_is_small_and_decodes_to_the_truth_frame_count(name):
     finally:
         capture.release()
     assert count == meta["n_frames"]
+
+
+# --- validation battery -----------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def battery_clips():
+    return {name: build_battery_clip(name, scale=0.25) for name in BATTERY_NAMES}
+
+
+def _programmed_signs(truth: dict) -> dict:
+    """The clinical signs a motion's own truth programs, in the battery's ``signs`` format ({} = none)."""
+    reps = truth.get("reps", [])
+    if truth["task"] == "squat" and truth["view"] == "front":
+        valgus = {side: [rep["valgus_deg"][side] for rep in reps] for side in SIDES}
+        return {"valgus_deg": valgus} if any(any(v) for v in valgus.values()) else {}
+    if truth["task"] == "squat":
+        rise = [round(rep["heel_rise_cm"]["left"], 2) for rep in reps]
+        assert rise == [round(rep["heel_rise_cm"]["right"], 2) for rep in reps]
+        assert rise == [round(rep["programmed"]["heel_rise_cm"], 2) for rep in reps]
+        return {"heel_rise_cm": rise} if any(rise) else {}
+    if truth["task"] == "single_leg_stand":
+        return {"pelvic_drop_deg": truth["peak_pelvic_drop_deg"]} if truth["peak_pelvic_drop_deg"] else {}
+    if truth["task"] == "walk":
+        left, right = truth["step_length_m"]["left"], truth["step_length_m"]["right"]
+        for step in truth["steps"]:
+            assert step["length_m"] == pytest.approx(truth["step_length_m"][step["side"]], abs=1e-9)
+        return {} if left == right else walk_signs(left, right)
+    drops = [rep["pelvic_drop_deg"] for rep in reps]
+    fppa = [rep["fppa_image_deg"] for rep in reps]
+    return {} if max(drops) == 0.0 and max(fppa) < 7.0 else {"fppa_deg": fppa, "pelvic_drop_deg": drops}
+
+
+def test_battery_covers_no_sign_and_sign_clips():
+    assert len(BATTERY) >= 16 and len(set(BATTERY_NAMES)) == len(BATTERY_NAMES)
+    no_sign = {entry.spec.__class__.__name__ for entry in BATTERY if not entry.signs}
+    assert no_sign == {"SquatSpec", "SideSquatSpec", "SingleLegSpec", "WalkSpec", "SingleLegSquatSpec"}
+    assert {entry.camera.view for entry in BATTERY} == {"front", "left", "right"}
+    assert len({(entry.body, entry.palette, entry.light) for entry in BATTERY}) >= 8
+    with pytest.raises(ValueError, match="unknown battery clip"):
+        build_battery_clip("no_such_clip")
+
+
+@pytest.mark.parametrize("name", BATTERY_NAMES)
+def test_battery_truth_has_the_programmed_signs_and_the_subject_in_frame(name, battery_clips):
+    clip, entry = battery_clips[name], battery_entry(name)
+    truth = clip.motion.truth()
+    assert truth["battery"]["signs"] == entry.signs
+    assert _programmed_signs(truth) == entry.signs
+    assert truth["view"] == entry.view
+    poses = clip.poses()
+    world = np.stack([pose.landmarks_m() for pose in poses]).reshape(-1, 3)
+    assert world[:, 1].min() >= -1e-9
+    pixels = project_points(clip.camera, world) / [clip.camera.width_px, clip.camera.height_px]
+    assert pixels.min() > 0.02 and pixels.max() < 0.98
+    if entry.view == "side":  # the facing the truth states is the one this camera sees
+        p = poses[0].points
+        toe_x, heel_x = project_points(clip.camera, np.stack([p["left_foot_index"], p["left_heel"]]))[:, 0]
+        walking = {"left_to_right": "image_right", "right_to_left": "image_left"}
+        facing = truth.get("facing_in_image") or walking[truth["direction_in_image"]]
+        assert facing == ("image_left" if toe_x < heel_x else "image_right")
+        near = min(SIDES, key=lambda side: np.linalg.norm(p[f"{side}_hip"] - clip.camera.centre_m))
+        assert truth["side_facing_camera"] == near
+
+
+def test_no_sign_battery_clips_have_no_valgus_drop_or_heel_rise(battery_clips):
+    clip = battery_clips["squat_front_nosign_low_near"]
+    poses = clip.poses()
+    for rep in clip.motion.truth()["reps"]:
+        points = poses[round(rep["bottom_s"] * clip.fps)].points
+        for side in SIDES:
+            assert image_fppa_deg(points, clip.camera, side) == pytest.approx(0.0, abs=1e-6)
+    stand = battery_clips["single_leg_stand_nosign"]
+    for pose in stand.poses():
+        assert pelvic_obliquity_deg(pose.points["left_hip"], pose.points["right_hip"]) == pytest.approx(0.0)
+    side = battery_clips["squat_side_nosign_low"]
+    heels = np.array([[pose.points[f"{s}_heel"][1] for s in SIDES] for pose in side.poses()])
+    assert np.ptp(heels, axis=0).max() < 1e-9
+
+
+def test_battery_frame_renders_with_its_palette():
+    clip = build_battery_clip("squat_side_nosign_right", scale=0.2)
+    pose = compute_pose(clip.motion.params_at(2.0), clip.dims)
+    cache = SceneCache(clip.camera, clip.room, clip.lighting)
+    image = render_frame(cache, dress_figure(pose, clip.dims, clip.palette))
+    _, ids = rasterize(cache, dress_figure(pose, clip.dims))
+    figure = ids >= 0
+    rows = np.flatnonzero(figure.any(axis=1))
+    assert (rows.max() - rows.min() + 1) / clip.camera.height_px > 0.5
+    assert not figure[0].any() and not figure[-1].any() and not figure[:, 0].any() and not figure[:, -1].any()
+    default_look = render_frame(cache, dress_figure(pose, clip.dims))
+    assert np.abs(image.astype(int) - default_look).sum(axis=2)[figure].mean() > 20
+    for joint in ("right_hip", "right_knee"):
+        x, y = project_points(clip.camera, pose.points[joint][None])[0]
+        assert figure[int(y), int(x)], joint

@@ -21,7 +21,7 @@ import numpy as np
 
 from kneechain.synth.camera import Camera, look_at_camera
 from kneechain.synth.encode import encode_mp4
-from kneechain.synth.figure import dress_figure
+from kneechain.synth.figure import Palette, dress_figure
 from kneechain.synth.motions import Motion, frame_times_s
 from kneechain.synth.render import Lighting, Room, SceneCache, render_frame, unit
 from kneechain.synth.single_leg import SingleLegMotion
@@ -40,6 +40,7 @@ CLIP_NAMES: tuple[str, ...] = (
     "single_leg_squat_front",
 )
 FPS = 30
+DEFAULT_PALETTE = Palette()
 
 
 @dataclass(frozen=True, eq=False)
@@ -54,6 +55,7 @@ class Clip:
     dims: BodyDims
     fps: int = FPS
     crf: int = 23
+    palette: Palette = DEFAULT_PALETTE  # skin, hair and clothing colours
 
     @property
     def frame_times_s(self) -> np.ndarray:
@@ -121,7 +123,7 @@ def render_frames(clip: Clip, poses: list[Pose]):
     """Yield the rendered RGB uint8 frames of a clip, one per pose."""
     cache = SceneCache(clip.camera, clip.room, clip.lighting)
     for pose in poses:
-        yield render_frame(cache, dress_figure(pose, clip.dims))
+        yield render_frame(cache, dress_figure(pose, clip.dims, clip.palette))
 
 
 def write_clip(clip: Clip, out_dir: Path) -> dict[str, float]:
