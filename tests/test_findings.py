@@ -3,6 +3,9 @@
 Metric sets are built directly (items tables + ``summarize_by_side``), with the column and quality names of
 the metric modules; expected calls follow from the default thresholds and their sources (FPPA upper
 normal 13° women / 8° men / 13° combined, Herrington & Munro 2010; SDD 8°, Munro 2012; pelvic drop 4°).
+The rules' logic is tested with the measured-error margins set to zero (values near a limit then count);
+tests marked ``real_margins`` use kneechain's accuracy table, where a value within its measured error of a
+limit counts neither way (``tests/test_status.py`` tests that rule on its own).
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kneechain.config import config_hash, load_config
+from kneechain.config import accuracy, config_hash, load_config
 from kneechain.findings import OVERALL_CALLS, PATTERNS, derive_findings
 from kneechain.metrics.compute import compute_metrics
 from kneechain.metrics.gait_params import STEP_VALUE_COLUMNS, STRIDE_VALUE_COLUMNS, summarize_gait
@@ -23,6 +26,15 @@ from kneechain.metrics.summary import MetricQuality, MetricSet, summarize_by_sid
 from kneechain.movement.pipeline import understand_movement
 
 CONFIG = load_config()
+
+
+@pytest.fixture(autouse=True)
+def no_error_margins(request, monkeypatch):
+    """Margins of zero (an empty accuracy table) unless the test is marked ``real_margins``."""
+    if "real_margins" not in request.keywords:
+        monkeypatch.setattr(accuracy, "load_accuracy", lambda: {"metrics": {}})
+
+
 FRONT = {"task": "single_leg_stand", "view": "front", "view_confidence": 1.0, "fps": 30.0}
 SQUAT_FRONT = {"task": "squat", "view": "front", "view_confidence": 1.0, "fps": 30.0}
 SQUAT_SIDE = {"task": "squat", "view": "side", "view_confidence": 1.0, "fps": 30.0}
@@ -438,6 +450,23 @@ def test_sample_squat_with_valgus_means_within_normal_claims_no_pattern(sample_t
 
 
 @pytest.mark.slow
+@pytest.mark.real_margins
+def test_sample_squat_valgus_near_the_limit_counts_neither_way(sample_tracks):
+    """With the measured FPPA error (p95 5.8° on the rendered front clips), a mean FPPA closer to the 13°
+    limit than that is neither a sign nor a normal reading; a clearly normal one still is."""
+    findings = sample_findings(sample_tracks["squat_front"])
+    margin = accuracy.error_margin("fppa_deg", "front")
+    assert margin > 3.0
+    assert findings.overall.call not in ("hip-driven", "foot-driven", "mixed")
+    for side in findings.sides:
+        fppa = [e for e in side.evidence if e.metric == "fppa_deg"]
+        near = [r for r in side.limitations if r.startswith("knee valgus (FPPA)") and "measured error" in r]
+        assert bool(fppa) != bool(near), side  # either a clear reading or "within its measured error"
+        if fppa:
+            assert 13.0 - fppa[0].value > margin
+
+
+@pytest.mark.slow
 def test_sample_single_leg_stand_does_not_call_an_unmeasurable_pelvis_normal(sample_tracks):
     # Truth: 6 deg contralateral drop on the left stance leg, which MediaPipe's hips do not capture.
     findings = sample_findings(sample_tracks["single_leg_stand_front"])
@@ -453,3 +482,35 @@ def test_next_steps_do_not_ask_to_film_this_clip_again():
     steps = " ".join(findings.overall.next_steps)
     assert "front-view squat" not in steps and "side-view squat" in steps and "walk" in steps
     assert "<=" not in findings.sides[0].statement and "≤ 13°" in findings.sides[0].statement
+
+
+def _deep_squat(ratio: float) -> MetricSet:
+    """A front-view deep squat: FPPA out of its range at every bottom (not usable), knee-to-ankle
+    separation ``ratio`` on 5 reps."""
+    summary = pd.DataFrame([("knee_ankle_separation_ratio", "both", 5, ratio, 0.02, ratio, ratio)],
+                           columns=["metric", "side", "n", "mean", "sd", "min", "max"])  # fmt: skip
+    unusable = MetricQuality.not_measured("every rep bottom outside the range of a frontal knee angle")
+    quality = {"fppa": unusable, "knee_ankle_separation": GOOD}
+    return MetricSet(items={}, series=pd.DataFrame(), summary=summary, quality=quality)
+
+
+def test_deep_squat_knees_outside_the_ankles_is_a_normal_reading():
+    findings = derive_findings({"valgus": _deep_squat(1.5)}, SQUAT_FRONT, CONFIG)
+    assert findings.overall.call == "no clear pattern"
+    assert "knee_ankle_separation_ratio" in evidence_metrics(findings.by_side("left"))
+
+
+def test_deep_squat_knees_inside_the_ankles_is_a_valgus_of_unknown_origin():
+    findings = derive_findings({"valgus": _deep_squat(0.4)}, SQUAT_FRONT, CONFIG)
+    left = findings.by_side("left")
+    assert left.pattern == "insufficient data" and supporting_metrics(left) == {"knee_ankle_separation_ratio"}
+    assert findings.overall.call == "not enough data"
+
+
+def test_the_separation_ratio_is_not_read_when_the_fppa_is():
+    sets = {"valgus": valgus((5, 3, 2, 8), (5, 3, 2, 8))}
+    summary = pd.concat([sets["valgus"].summary, _deep_squat(0.4).summary], ignore_index=True)
+    quality = {**sets["valgus"].quality, "knee_ankle_separation": GOOD}
+    sets = {"valgus": MetricSet(sets["valgus"].items, sets["valgus"].series, summary, quality)}
+    findings = derive_findings(sets, SQUAT_FRONT, CONFIG)
+    assert "knee_ankle_separation_ratio" not in evidence_metrics(findings.by_side("left"))

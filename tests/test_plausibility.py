@@ -238,7 +238,10 @@ def test_the_bundled_sample_clips_pass_every_screen(sample_tracks):
 @pytest.mark.slow
 @pytest.mark.shared
 def test_real_squats_and_walks_pass_and_a_misread_lunge_does_not(shared_tracks):
-    """The real side squats and side walks pass every screen. A real reverse lunge (oblique side view)
+    """The real side squats and side walks pass every screen, but for one foot: at one bottom of the barbell
+    squat MediaPipe's ankle keypoint sinks towards the toe, a "heel rise" of -0.3 foot lengths (the toes 6
+    cm up under a barbell), beyond the measurement noise, so that one value is flagged as a mis-tracked
+    foot. A real reverse lunge (oblique side view)
     forced through the squat measures: the back leg's shank reads 92-99° (the knee below the ankle), so its
     three reps are flagged and left out of the means; the front leg, a possible squat-like leg, stays."""
     from kneechain.movement.pipeline import understand_movement
@@ -248,7 +251,10 @@ def test_real_squats_and_walks_pass_and_a_misread_lunge_does_not(shared_tracks):
                  "squat_side_05_bodyweight_3reps.mp4"):  # fmt: skip
         analysis = understand_movement(shared_tracks[name])
         result = knee_travel.compute_knee_forward_travel(analysis.track, analysis.view, analysis.reps, 175.0)
-        assert len(result.items["reps"]) and _flagged(result.items["reps"]).empty, name
+        items = result.items["reps"]
+        flagged = _flagged(items)
+        assert len(items) and len(flagged) <= 1, name
+        assert flagged["quality"].str.contains("the heel sat 0.3. foot lengths lower").all(), name
     for name in ("walk_side_03_back_and_forth.mp4", "walk_side_05_two_people_outdoor.mp4",
                  "walk_side_06_circumduction_abnormal.mp4"):  # fmt: skip
         analysis = understand_movement(shared_tracks[name])

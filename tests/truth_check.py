@@ -14,12 +14,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from kneechain.metrics.gait_params import symmetry_index_pct
 
 # Metric -> (family, items table, time column, truth per-frame series with "{side}", goal, goal's source).
 # The goals are kneechain's: 3° for 2D angles (the FPPA SDD is about 3-5°, Munro 2012), 2 cm for travel and
-# heel rise, 5 percentage points for a symmetry index.
+# heel rise, 5 percentage points for a symmetry index, 0.1 for the knee-to-ankle separation ratio.
 PER_FRAME = {
     "fppa_deg": ("knee_valgus", "valgus", "t_s", "{side}_fppa_image_deg", 3.0),
     "heel_rise_cm": ("knee_forward_travel", "reps", "bottom_s", "{side}_heel_rise_cm", 2.0),
@@ -28,8 +29,8 @@ PER_FRAME = {
     "trunk_angle_deg": ("knee_forward_travel", "reps", "bottom_s", "trunk_angle_image_deg", 3.0),
 }
 GOALS = {**{metric: spec[4] for metric, spec in PER_FRAME.items()}, "heel_rise_foot": 0.1,
-         "peak_drop_deg": 2.0, "step_length_leg_symmetry_index_pct": 5.0,
-         "step_time_s_symmetry_index_pct": 5.0}  # fmt: skip
+         "foot_progression_deg": 3.0, "knee_ankle_separation_ratio": 0.1, "peak_drop_deg": 2.0,
+         "step_length_leg_symmetry_index_pct": 5.0, "step_time_s_symmetry_index_pct": 5.0}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,34 @@ def _per_frame_pairs(clip: str, view: str, metrics: dict, truth: dict) -> list[P
     return pairs
 
 
+def _toe_out_pairs(clip: str, view: str, metrics: dict, truth: dict) -> list[Pair]:
+    """Toe-out (foot progression angle) per item against the clip's programmed toe-out."""
+    expected = truth.get("task", {}).get("toe_out_deg")
+    items = metrics["knee_valgus"].items.get("valgus") if "knee_valgus" in metrics else None
+    if expected is None or items is None or "foot_progression_deg" not in items.columns:
+        return []
+    values = items[["side", "foot_progression_deg"]].dropna()
+    name = "foot_progression_deg"
+    return [Pair(clip, view, name, row.side, float(row.foot_progression_deg), float(expected))
+            for row in values.itertuples()]  # fmt: skip
+
+
+def _separation_pairs(clip: str, view: str, metrics: dict, truth_csv: Path) -> list[Pair]:
+    """Knee-to-ankle separation ratio per rep against the same ratio of the projected truth joints."""
+    items = metrics["knee_valgus"].items.get("knee_separation") if "knee_valgus" in metrics else None
+    if items is None or not len(items) or not truth_csv.is_file():
+        return []
+    joints = pd.read_csv(truth_csv).pivot_table(index="t_s", columns="joint", values="x_px")
+    knees = (joints["left_knee"] - joints["right_knee"]).abs()
+    ratio = knees / (joints["left_ankle"] - joints["right_ankle"]).abs()
+    pairs = []
+    for row in items.dropna(subset=["knee_ankle_separation_ratio"]).itertuples():
+        expected = float(np.interp(row.t_s, ratio.index.to_numpy(), ratio.to_numpy()))
+        pairs.append(Pair(clip, view, "knee_ankle_separation_ratio", "both",
+                          float(row.knee_ankle_separation_ratio), expected))  # fmt: skip
+    return pairs
+
+
 def _pelvis_pairs(clip: str, view: str, metrics: dict, truth: dict) -> list[Pair]:
     """Peak contralateral pelvic drop per stance against the programmed peak (per rep for single-leg
     squats, the clip's peak for single-leg stands)."""
@@ -128,11 +157,14 @@ def _gait_pairs(clip: str, view: str, metrics: dict, truth: dict) -> list[Pair]:
     return pairs
 
 
-def truth_pairs(clip: str, metrics: dict, truth: dict) -> list[Pair]:
-    """Every reading of a clip paired with its truth."""
+def truth_pairs(video: Path, metrics: dict) -> list[Pair]:
+    """Every reading of a rendered clip paired with its truth (the clip's truth JSON and CSV)."""
+    clip, truth = video.stem, read_truth(video)
     view = true_view(truth)
     return [
         *_per_frame_pairs(clip, view, metrics, truth),
+        *_separation_pairs(clip, view, metrics, video.with_name(f"{clip}_truth.csv")),
+        *_toe_out_pairs(clip, view, metrics, truth),
         *_pelvis_pairs(clip, view, metrics, truth),
         *_gait_pairs(clip, view, metrics, truth),
     ]

@@ -102,9 +102,13 @@ def _balance_text(call: str, findings: Sequence[Finding], norms: str) -> str:
     against = against_call(call, findings) if call in CALLED else ()
     if against:
         text += ". Against it: " + "; ".join(f"{e.side} {describe_evidence(e, norms)}" for e in against[:3])
-    unassessed = dict.fromkeys(label for f in findings for label in f.not_assessed)
+    first = findings[0].not_assessed if findings else ()
+    unassessed = [label for label in first if all(label in f.not_assessed for f in findings)]  # on no side
     if unassessed:
-        text += ". Not assessed: " + ", ".join(unassessed)
+        text += (
+            ". Could not be judged (not measured, not reliable, or within measurement error of the limit): "
+        )
+        text += ", ".join(unassessed)
     return text
 
 

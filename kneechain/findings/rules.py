@@ -3,7 +3,9 @@
 Signs (thresholds and sources in ``kneechain/config/default.toml``; the weights in
 ``confidence.evidence_weight``):
 
-- knee: FPPA above the upper normal limit (sex-specific with ``sex``, else the wider combined limit);
+- knee: FPPA above the upper normal limit (sex-specific with ``sex``, else the wider combined limit); when
+  the FPPA cannot be read (a deep two-leg squat, where the thighs point at the camera), the knees well
+  inside the ankles (knee-to-ankle separation ratio below ``valgus.knee_ankle_separation_lower_ratio``);
 - hip: valgus whose inward thigh part is at least ``valgus.component_dominant_share`` of the FPPA change
   from standing; contralateral pelvic drop above ``pelvis.drop_upper_deg``; trunk lean over the stance leg
   above ``pelvis.trunk_lean_upper_deg`` (both during stance of THAT side's leg);
@@ -50,11 +52,12 @@ FPPA_METRICS = ("fppa_deg",)
 THIGH_METRICS = ("thigh_change_deg", "thigh_deg")
 SHANK_METRICS = ("shank_change_deg", "shank_deg")
 HEEL_RISE_METRICS = ("heel_rise_foot", "heel_rise_cm")
+SEPARATION_METRICS = ("knee_ankle_separation_ratio",)
 PELVIC_DROP_METRICS = ("mean_drop_deg", "pelvic_drop_deg", "peak_drop_deg")
 # Readings of which at least one must be usable for a side to be called "none" (no pattern), by task: the
 # knee's alignment (front-view squat) or the ankle's (side-view squat); the pelvis in single-leg stance and
 # gait (a straight stance knee alone says little).
-SQUAT_PRIMARY = (*FPPA_METRICS, *HEEL_RISE_METRICS, "shank_angle_deg", "trunk_angle_deg")
+SQUAT_PRIMARY = (*FPPA_METRICS, *SEPARATION_METRICS, *HEEL_RISE_METRICS, "shank_angle_deg", "trunk_angle_deg")
 PRIMARY_METRICS = {
     "squat": SQUAT_PRIMARY,
     "single_leg_squat": (*FPPA_METRICS, *PELVIC_DROP_METRICS),
@@ -74,10 +77,21 @@ class SignRule:
     thresholds: tuple[str, ...]
     domain: str
     sex_specific: bool = False
+    below: bool = False  # the sign is a value BELOW the threshold (a lower limit)
+    fallback_for: str = ""  # evaluated only when this other sign could not be read
 
 
 SIGN_RULES = (
     SignRule("valgus", "knee valgus (FPPA)", FPPA_METRICS, ("valgus.fppa_upper_deg",), "knee", True),
+    SignRule(
+        "valgus",
+        "knees inside the ankles (knee-to-ankle separation)",
+        SEPARATION_METRICS,
+        ("valgus.knee_ankle_separation_lower_ratio",),
+        "knee",
+        below=True,
+        fallback_for="valgus",
+    ),
     SignRule(
         "pelvic_drop",
         "contralateral pelvic drop",
@@ -211,8 +225,9 @@ def evaluate_sign(ctx: SideContext, rule: SignRule, side: str) -> Scored | str |
     borderline = within_error(ctx, reading, rule.label, threshold) or below_range(ctx, reading, rule.label)
     if borderline:
         return borderline
-    present = reading.value > threshold
-    evidence = _evidence(reading, rule.label, key, threshold, ">" if present else "<=",
+    present = reading.value < threshold if rule.below else reading.value > threshold
+    comparison = ("<" if present else ">=") if rule.below else (">" if present else "<=")
+    evidence = _evidence(reading, rule.label, key, threshold, comparison,
                          rule.domain if present else "normal", ctx.config)  # fmt: skip
     return Scored(evidence, weight_of(ctx.config, rule.sign, present), rule.domain, present, reading.reasons)
 
@@ -301,7 +316,10 @@ def evaluate_upright_shank(ctx: SideContext, side: str) -> Scored | str | None:
 
 def collect_side_evidence(ctx: SideContext, side: str) -> tuple[list[Scored], list[str]]:
     """All scored evidence on ``side`` and the reasons metrics could not be used."""
-    results = [evaluate_sign(ctx, rule, side) for rule in SIGN_RULES]
+    results: list[Scored | str | None] = []
+    for rule in SIGN_RULES:  # a fallback rule only when the sign it stands in for could not be read
+        read = {r.sign for r, result in zip(SIGN_RULES, results, strict=False) if isinstance(result, Scored)}
+        results.append(None if rule.fallback_for in read else evaluate_sign(ctx, rule, side))
     if isinstance(results[0], Scored) and results[0].present:
         results.append(evaluate_components(ctx, side))
     results.append(evaluate_upright_shank(ctx, side))

@@ -29,6 +29,7 @@ STATUSES = ("within", "above", "below", "borderline", "not_reliable", "no_range"
 # Metric -> (config key, kind): "upper" (normal at or below), "lower" (normal at or above), "band" (±).
 THRESHOLD_KEYS = {
     "fppa_deg": ("valgus.fppa_upper_deg", "upper"),
+    "knee_ankle_separation_ratio": ("valgus.knee_ankle_separation_lower_ratio", "lower"),
     "foot_progression_deg": ("valgus.toe_out_upper_deg", "upper"),
     "peak_drop_deg": ("pelvis.drop_upper_deg", "upper"),
     "mean_drop_deg": ("pelvis.drop_upper_deg", "upper"),

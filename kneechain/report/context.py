@@ -104,6 +104,11 @@ METRIC_INFO = {
     "trunk_lean": ("trunk lean", "Trunk axis from vertical; positive = toward the stance side."),
 }
 # fmt: on
+# What a value below a lower limit means, in words.
+LOWER_MEANING = {
+    "knee_travel.upright_shank_deg": "below: upright shank; a foot sign only with a large trunk pitch",
+    "valgus.knee_ankle_separation_lower_ratio": "below: the knees well inside the ankles, a valgus sign",
+}
 SDD_KEYS = {"fppa_deg": "valgus.fppa_sdd_deg", "fppa_change_deg": "valgus.fppa_sdd_deg",
             "peak_drop_deg": "pelvis.drop_sdd_deg", "mean_drop_deg": "pelvis.drop_sdd_deg"}  # fmt: skip
 NORM_TEXT = {"combined": "women and men combined", "female": "women", "male": "men"}
@@ -332,7 +337,7 @@ def range_text(threshold: Threshold | None, norms: str, decimals: int) -> str:
     if low:
         return f"{low}–{value}{unit} typical (source); only above {value}{unit} is flagged"
     if threshold.kind == "lower":
-        return f"≥ {value}{unit} (below: upright shank; a foot sign only with a large trunk pitch)"
+        return f"≥ {value}{unit} ({LOWER_MEANING.get(threshold.key, 'below: outside the range')})"
     return f"≤ {value}{unit}"
 
 
