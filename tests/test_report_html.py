@@ -26,7 +26,7 @@ from tests.conftest import PROJECT_ROOT, SAMPLE_DIR, cached_poses
 MAX_REPORT_BYTES = 5 * 1024 * 1024
 VOID_TAGS = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "wbr"}
 FORBIDDEN_TAGS = {"script", "link", "iframe", "object", "embed", "base", "frame"}
-STATUS_LABELS = ("within range", "above range", "below range", "no cut-off", "not reliable")
+STATUS_LABELS = ("within range", "above range", "below range", "no cut-off", "not reliable", "at the limit")
 
 
 class ReportParser(HTMLParser):

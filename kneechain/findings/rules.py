@@ -4,8 +4,9 @@ Signs (thresholds and sources in ``kneechain/config/default.toml``; the weights 
 ``confidence.evidence_weight``):
 
 - knee: FPPA above the upper normal limit (sex-specific with ``sex``, else the wider combined limit); when
-  the FPPA cannot be read (a deep two-leg squat, where the thighs point at the camera), the knees well
-  inside the ankles (knee-to-ankle separation ratio below ``valgus.knee_ankle_separation_lower_ratio``);
+  the FPPA gives no clear reading (a deep two-leg squat, where the thighs point at the camera, or a value
+  within its measured error of the limit), the knees well inside the ankles (knee-to-ankle separation
+  ratio below ``valgus.knee_ankle_separation_lower_ratio``);
 - hip: valgus whose inward thigh part is at least ``valgus.component_dominant_share`` of the FPPA change
   from standing; contralateral pelvic drop above ``pelvis.drop_upper_deg``; trunk lean over the stance leg
   above ``pelvis.trunk_lean_upper_deg`` (both during stance of THAT side's leg);
@@ -78,7 +79,7 @@ class SignRule:
     domain: str
     sex_specific: bool = False
     below: bool = False  # the sign is a value BELOW the threshold (a lower limit)
-    fallback_for: str = ""  # evaluated only when this other sign could not be read
+    fallback_for: str = ""  # evaluated only when this other sign gave no clear reading
 
 
 SIGN_RULES = (
@@ -317,7 +318,7 @@ def evaluate_upright_shank(ctx: SideContext, side: str) -> Scored | str | None:
 def collect_side_evidence(ctx: SideContext, side: str) -> tuple[list[Scored], list[str]]:
     """All scored evidence on ``side`` and the reasons metrics could not be used."""
     results: list[Scored | str | None] = []
-    for rule in SIGN_RULES:  # a fallback rule only when the sign it stands in for could not be read
+    for rule in SIGN_RULES:  # a fallback rule only when the sign it stands in for gave no clear reading
         read = {r.sign for r, result in zip(SIGN_RULES, results, strict=False) if isinstance(result, Scored)}
         results.append(None if rule.fallback_for in read else evaluate_sign(ctx, rule, side))
     if isinstance(results[0], Scored) and results[0].present:

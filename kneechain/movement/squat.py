@@ -73,6 +73,15 @@ def lowest_foot_px(track: LandmarkTrack, side: str) -> np.ndarray:
     return np.where(np.isfinite(y_px).any(axis=0)[:, None] & np.isfinite(out), out, np.nan)
 
 
+def foot_centre_px(track: LandmarkTrack, side: str) -> np.ndarray:
+    """Per-frame mean image position (n, 2) of the seen foot keypoints (ankle, heel, toe); NaN where none."""
+    points = np.stack([track.xy_px(f"{side}_{point}") for point in FOOT_POINTS])
+    seen = np.isfinite(points).all(axis=2)
+    count = seen.sum(axis=0)[:, None]
+    total = np.where(seen[..., None], points, 0.0).sum(axis=0)
+    return np.where(count > 0, total / np.maximum(count, 1), np.nan)
+
+
 def leg_extension(track: LandmarkTrack, side: str) -> np.ndarray:
     """Vertical extent of one leg (n,): image height of the ankle below the hip divided by that leg's own
     thigh + shank length (90th percentile over frames). About 1 for a straight vertical leg; it falls when
@@ -168,12 +177,15 @@ def _rep_quality(track: LandmarkTrack, series: np.ndarray, bases: tuple[int, int
 
 def _feet_shift_leg(track: LandmarkTrack, frames: np.ndarray, cutoff_hz: float) -> float:
     """How much one foot moved relative to the other during ``frames`` (a step, a lifted foot), in leg
-    lengths: the largest range (10th-90th percentile, after low-pass filtering) of the horizontal or
-    vertical offset between the feet's lowest points. Moving both feet together (or the camera) does not
-    count."""
-    feet = [lowest_foot_px(track, side) for side in SIDES]
+    lengths: the larger range (10th-90th percentile, after low-pass filtering) of the horizontal offset
+    between the feet's centres (mean of ankle, heel and toe) and of the vertical offset between their lowest
+    points. Moving both feet together (or the camera) does not count. The lowest point is not used
+    horizontally: it switches between heel and toe as the foot pitches, or as MediaPipe's heel rides up
+    with the bending ankle (rendered side squats), a foot length sideways without the foot moving."""
+    centres = [foot_centre_px(track, side) for side in SIDES]
+    lowest = [lowest_foot_px(track, side) for side in SIDES]
     offsets = []
-    for axis in (0, 1):
+    for axis, feet in ((0, centres), (1, lowest)):
         offset = lowpass_series(track.t_s, feet[0][:, axis] - feet[1][:, axis], cutoff_hz)[frames]
         if np.isfinite(offset).sum() > 1:
             offsets.append(np.diff(np.nanpercentile(offset, [10, 90]))[0])
