@@ -30,7 +30,8 @@ PER_FRAME = {
 }
 GOALS = {**{metric: spec[4] for metric, spec in PER_FRAME.items()}, "heel_rise_foot": 0.1,
          "foot_progression_deg": 3.0, "knee_ankle_separation_ratio": 0.1, "peak_drop_deg": 2.0,
-         "step_length_leg_symmetry_index_pct": 5.0, "step_time_s_symmetry_index_pct": 5.0}  # fmt: skip
+         "step_length_leg_symmetry_index_pct": 5.0, "step_time_s_symmetry_index_pct": 5.0,
+         "heel_strike_s": 1 / 60, "toe_off_s": 1 / 60}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -157,6 +158,16 @@ def _gait_pairs(clip: str, view: str, metrics: dict, truth: dict) -> list[Pair]:
     return pairs
 
 
+def mocap_event_pairs(errors: pd.DataFrame) -> list[Pair]:
+    """Gait-event timing on the OpenSim walking trials projected into virtual cameras at 60 frames/s,
+    against their force plates (``tests/test_gait.measure_mocap_errors``): metric ``<event>_s``, measured =
+    detected time, truth = force-plate time."""
+    chosen = errors[errors["fps"].eq(60) & errors["offset"].eq("default")].dropna(subset=["detected_s"])
+    views = {"side_right": "side", "side_left": "side", "front": "front"}
+    return [Pair(f"mocap {row.trial}", views[row.camera], f"{row.event}_s", row.foot, row.detected_s,
+                 row.reference_s) for row in chosen.itertuples()]  # fmt: skip
+
+
 def truth_pairs(video: Path, metrics: dict) -> list[Pair]:
     """Every reading of a rendered clip paired with its truth (the clip's truth JSON and CSV)."""
     clip, truth = video.stem, read_truth(video)
@@ -168,3 +179,12 @@ def truth_pairs(video: Path, metrics: dict) -> list[Pair]:
         *_pelvis_pairs(clip, view, metrics, truth),
         *_gait_pairs(clip, view, metrics, truth),
     ]
+
+
+def table_row(metric: str, view: str, entry: dict) -> str:
+    """One row of the accuracy table in ``docs/accuracy.md`` (times to the millisecond)."""
+    digits = 3 if metric.endswith("_s") else 2
+    share = f"{100 * entry['within_goal']:.0f}%"
+    return (f"| {metric} | {view} | {entry['bias']:+.{digits}f} | {entry['sd']:.{digits}f} | "
+            f"{entry['p95_abs']:.{digits}f} | {share} | {entry['goal']:.3g} | {entry['n_items']} | "
+            f"{entry['n_clips']} |")  # fmt: skip
