@@ -182,3 +182,26 @@ def test_single_leg_squat_given_by_the_user_takes_every_descent_with_the_lower_f
     assert list(analysis.reps["rep"]) == [1, 2, 3]
     assert list(analysis.reps["stance_leg"]) == ["right"] * 3
     assert analysis.task.stance_leg == "right" and analysis.verdict.usable
+
+
+def _front_back_flip(track, start_s: float, end_s: float):
+    """MediaPipe changing its mind between seeing the front and the back: between ``start_s`` and
+    ``end_s`` every left/right pair slides across to the other side (widths fall to zero half-way, then
+    the labels are swapped), as on a single-leg stand rendered from behind."""
+    image = track.image_xyz_px.copy()
+    weight = np.clip((track.t_s - start_s) / (end_s - start_s), 0.0, 1.0)[:, None]
+    for name in KEYPOINT_INDEX:
+        if name.startswith("left_"):
+            left, right = KEYPOINT_INDEX[name], KEYPOINT_INDEX["right_" + name[5:]]
+            a, b = track.image_xyz_px[:, left, :2], track.image_xyz_px[:, right, :2]
+            image[:, left, :2], image[:, right, :2] = a + weight * (b - a), b + weight * (a - b)
+    return dataclasses.replace(track, image_xyz_px=image)
+
+
+def test_a_front_back_label_flip_does_not_make_a_single_leg_stand_a_walk():
+    """The body's width collapses during the flip, but its height does not change: no change of distance."""
+    t_s = clock(8.0)
+    track = figure_track(t_s, single_leg_points(t_s, "left", 2.5, 6.5), azimuth_deg=180.0)
+    estimate = task_of(_front_back_flip(track, 1.0, 2.0))
+    assert estimate.evidence["size_ratio"] < 1.3
+    assert estimate.task == "single_leg_stand", estimate.reason

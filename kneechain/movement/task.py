@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 from scipy.signal import find_peaks
 
-from kneechain.movement.body import SIDES, hip_centre_px, leg_length_px, segment_length_px
+from kneechain.movement.body import SIDES, hip_centre_px, leg_length_px, midpoint_px, segment_length_px
 from kneechain.movement.rep_kinds import REP_KINDS, find_descents
 from kneechain.movement.single_leg import principal_stance_leg, segment_single_leg_stances
 from kneechain.movement.squat import lowest_foot_px
@@ -96,20 +96,30 @@ def travel_leg(track: LandmarkTrack, cutoff_hz: float = 1.0) -> float:
     return float(np.diff(np.nanpercentile(x, [5, 95]))[0] / leg_length_px(track))
 
 
-def size_ratio(track: LandmarkTrack, cutoff_hz: float = 0.5) -> float:
-    """Ratio of the body's largest to smallest image size over the clip (90th / 10th percentile of the
-    shoulder width + hip width, low-pass filtered at ``cutoff_hz`` to keep the slow change of distance and
-    drop the trunk's turning with each step): about 1 when the distance to the camera stays the same. Meant
-    for front/back views. Widths rather than leg length, because the legs foreshorten in a squat seen from
-    the front."""
-    width = segment_length_px(track, "left_shoulder", "right_shoulder") + segment_length_px(
-        track, "left_hip", "right_hip"
-    )
-    size = lowpass_series(track.t_s, width, cutoff_hz)
+def _percentile_ratio(values: np.ndarray, t_s: np.ndarray, cutoff_hz: float) -> float:
+    """90th / 10th percentile of ``values`` low-pass filtered at ``cutoff_hz``; 1 when not measurable."""
+    size = lowpass_series(t_s, values, cutoff_hz)
     if np.isfinite(size).sum() < 2:
         return 1.0
     low, high = np.nanpercentile(size, [10, 90])
     return float(high / low) if low > 0 else 1.0
+
+
+def size_ratio(track: LandmarkTrack, cutoff_hz: float = 0.5) -> float:
+    """Ratio of the body's largest to smallest image size over the clip: about 1 when the distance to the
+    camera stays the same. Meant for front/back views. A change of distance scales the body's width AND
+    height alike, so this is the smaller of two ratios (90th / 10th percentile, low-pass filtered at
+    ``cutoff_hz`` to keep the slow change of distance and drop the trunk's turning with each step): of the
+    shoulder width + hip width, and of the height from the shoulders to the lower ankle. Height alone
+    shrinks in a squat; width alone collapses when MediaPipe flips between seeing the front and the back
+    (a single-leg stand filmed from behind: the shoulder and hip widths fell to a sixth and recovered)."""
+    width = segment_length_px(track, "left_shoulder", "right_shoulder") + segment_length_px(
+        track, "left_hip", "right_hip"
+    )
+    shoulders_y = midpoint_px(track, "left_shoulder", "right_shoulder")[:, 1]
+    ankles_y = np.fmax(track.xy_px("left_ankle")[:, 1], track.xy_px("right_ankle")[:, 1])
+    ratios = [_percentile_ratio(v, track.t_s, cutoff_hz) for v in (width, ankles_y - shoulders_y)]
+    return min(ratios)
 
 
 def count_alternations(track: LandmarkTrack, axis: int, config: TaskConfig = TaskConfig()) -> int:

@@ -98,27 +98,29 @@ class BatteryEntry:
     light: str
     description: str
     signs: dict = field(default_factory=dict)  # programmed clinical signs; empty = none
+    stickers: str | None = None  # "asis" / "psis": the two-sticker pelvis protocol (synth.stickers)
 
     @property
     def view(self) -> str:
-        return "front" if self.camera.view == "front" else "side"
+        return self.camera.view if self.camera.view in ("front", "back") else "side"
 
     def to_dict(self) -> dict:
         """JSON-ready summary (no motion spec)."""
         return {"name": self.name, "description": self.description, "view": self.view, "signs": self.signs,
-                "body": self.body, "palette": self.palette, "light": self.light,
+                "body": self.body, "palette": self.palette, "light": self.light, "stickers": self.stickers,
                 "camera": {"side": self.camera.view, "height_m": self.camera.height_m,
                            "distance_m": self.camera.distance_m}}  # fmt: skip
 
 
 def battery_camera(spec: CameraSpec, dims: BodyDims, scale: float = 1.0) -> Camera:
     """The camera of ``spec`` for a subject of ``dims``; ``scale`` < 1: a smaller image of the same view."""
-    front = spec.view == "front"
+    front = spec.view in ("front", "back")
     size = _scaled((720, 1280) if front else (1280, 720), scale)
     half_view = spec.half_view_m or (0.69 if front else 0.63) * dims.height_m
     aim = spec.aim_m or 0.5 * dims.height_m
-    sign = {"front": 0.0, "left": 1.0, "right": -1.0}[spec.view]
-    position = (sign * spec.distance_m, spec.height_m, spec.distance_m if front else 0.0)
+    sign = {"front": 0.0, "back": 0.0, "left": 1.0, "right": -1.0}[spec.view]
+    depth = {"front": spec.distance_m, "back": -spec.distance_m}.get(spec.view, 0.0)
+    position = (sign * spec.distance_m, spec.height_m, depth)
     focal = (size[1] / 2.0) / (half_view / spec.distance_m)
     return look_at_camera(position, (0.0, aim, 0.0), size[0], size[1], focal)
 
@@ -141,6 +143,8 @@ def battery_room(spec: CameraSpec, walk: bool) -> Room:
     """Floor and a back wall behind the subject, with a shadow area wide enough for side-lit scenes."""
     if spec.view == "front":
         return Room((0.0, 0.0, -1.6), (0.0, 0.0, 1.0), (-2.2, 2.2, -1.6, 1.4))
+    if spec.view == "back":
+        return Room((0.0, 0.0, 1.6), (0.0, 0.0, -1.0), (-2.2, 2.2, -1.4, 1.6))
     sign = 1.0 if spec.view == "left" else -1.0
     x_range = sorted((-sign * 2.1, sign * 1.2))
     half_z = 4.3 if walk else 2.4
@@ -311,6 +315,17 @@ BATTERY: tuple[BatteryEntry, ...] = (
                  "short", "black_leggings", "front_top",
                  "single-leg stand on the left leg, 8 deg contralateral pelvic drop",
                  {"pelvic_drop_deg": 8.0}),
+    # --- the two-sticker pelvis protocol: ASIS stickers from the front, PSIS stickers from behind ---
+    BatteryEntry("single_leg_stand_asis_nodrop", _CALM_STAND, _FRONT, "tall_wide_hips", "default", "key_left",
+                 "single-leg stand on the left leg, no pelvic drop; ASIS stickers", {}, "asis"),
+    BatteryEntry("single_leg_stand_asis_drop_8", SingleLegSpec(peak_drop_deg=8.0),
+                 CameraSpec("front", 1.0, 3.4), "default", "dark_skin_light_shorts", "key_right",
+                 "single-leg stand on the left leg, 8 deg contralateral pelvic drop; ASIS stickers",
+                 {"pelvic_drop_deg": 8.0}, "asis"),
+    BatteryEntry("single_leg_stand_psis_drop_6_back", SingleLegSpec(peak_drop_deg=6.0),
+                 CameraSpec("back", 1.1, 3.6), "short", "light_skin_red_shirt", "front_top",
+                 "single-leg stand on the left leg filmed from BEHIND, 6 deg contralateral pelvic drop; PSIS "
+                 "stickers", {"pelvic_drop_deg": 6.0}, "psis"),
     BatteryEntry("walk_side_right_longer_ltr", WalkSpec(step_left_m=0.59, step_right_m=0.70),
                  CameraSpec("right", 1.3, 4.0, 1.45, 0.95), "tall_wide_hips", "light_skin_red_shirt",
                  "key_right", "side walk left to right, right step 0.70 m, left 0.59 m",
@@ -338,4 +353,6 @@ def build_battery_clip(name: str, scale: float = 1.0) -> Clip:
     motion = BatteryMotion(build_motion(entry.spec, dims, camera), camera, entry)
     room = battery_room(entry.camera, walk=isinstance(entry.spec, WalkSpec))
     lighting = battery_lighting(LIGHTS[entry.light], camera)
-    return Clip(name, camera, room, lighting, motion, dims, palette=PALETTES[entry.palette])
+    return Clip(
+        name, camera, room, lighting, motion, dims, palette=PALETTES[entry.palette], stickers=entry.stickers
+    )

@@ -56,6 +56,7 @@ class Clip:
     fps: int = FPS
     crf: int = 23
     palette: Palette = DEFAULT_PALETTE  # skin, hair and clothing colours
+    stickers: str | None = None  # "asis" / "psis": two pelvis stickers (kneechain.synth.stickers)
 
     @property
     def frame_times_s(self) -> np.ndarray:
@@ -123,7 +124,7 @@ def render_frames(clip: Clip, poses: list[Pose]):
     """Yield the rendered RGB uint8 frames of a clip, one per pose."""
     cache = SceneCache(clip.camera, clip.room, clip.lighting)
     for pose in poses:
-        yield render_frame(cache, dress_figure(pose, clip.dims, clip.palette))
+        yield render_frame(cache, dress_figure(pose, clip.dims, clip.palette, clip.stickers))
 
 
 def write_clip(clip: Clip, out_dir: Path) -> dict[str, float]:

@@ -14,6 +14,7 @@ import numpy as np
 from kneechain.synth.raycast import Ellipsoid, Primitive, RoundCone
 from kneechain.synth.render import srgb_to_linear
 from kneechain.synth.skeleton import SIDE_SIGN, SIDES, BodyDims, Pose, normalize
+from kneechain.synth.stickers import dress_stickers
 
 RGB = tuple[int, int, int]
 
@@ -167,9 +168,11 @@ def dress_leg(pose: Pose, side: str, dims: BodyDims, palette: Palette) -> list[P
     ]
 
 
-def dress_figure(pose: Pose, dims: BodyDims, palette: Palette = Palette()) -> list[Primitive]:
-    """All primitives of the mannequin in one pose, back-to-front order irrelevant (depth buffered)."""
+def dress_figure(pose: Pose, dims: BodyDims, palette: Palette = Palette(), stickers: str | None = None
+                 ) -> list[Primitive]:  # fmt: skip
+    """All primitives of the mannequin in one pose, back-to-front order irrelevant (depth buffered);
+    ``stickers``: "asis" or "psis" adds the two pelvis stickers (``kneechain.synth.stickers``)."""
     prims = dress_head(pose, palette) + dress_torso(pose, palette)
     for side in SIDES:
         prims += dress_arm(pose, side, palette) + dress_leg(pose, side, dims, palette)
-    return prims
+    return prims + (dress_stickers(pose, stickers) if stickers else [])

@@ -20,6 +20,7 @@ import numpy as np
 
 from kneechain.synth.camera import project_points
 from kneechain.synth.skeleton import LANDMARK_NAMES, Pose
+from kneechain.synth.stickers import sticker_points_m
 
 if TYPE_CHECKING:
     from kneechain.synth.clips import Clip
@@ -49,14 +50,19 @@ def _round(value: float) -> float:
     return round(float(value), 6)
 
 
-def truth_csv_text(poses: list[Pose], times_s: np.ndarray, camera) -> str:
-    """The CSV file's text for all frames."""
+def truth_csv_text(poses: list[Pose], times_s: np.ndarray, camera, stickers: str | None = None) -> str:
+    """The CSV file's text for all frames; with ``stickers``, two more joints per frame: ``left_sticker`` and
+    ``right_sticker`` (the stickers' centres)."""
     buffer = io.StringIO()
     buffer.write(CSV_HEADER + "\n")
+    names = LANDMARK_NAMES + (("left_sticker", "right_sticker") if stickers else ())
     for frame, (pose, t) in enumerate(zip(poses, times_s, strict=True)):
         world = pose.landmarks_m()
+        if stickers:
+            centres = sticker_points_m(pose, stickers)
+            world = np.vstack([world, centres["left"][0], centres["right"][0]])
         pixels = project_points(camera, world)
-        for name, (x, y), (wx, wy, wz) in zip(LANDMARK_NAMES, pixels, world, strict=True):
+        for name, (x, y), (wx, wy, wz) in zip(names, pixels, world, strict=True):
             buffer.write(f"{frame},{t:.4f},{name},{x:.3f},{y:.3f},{wx:.4f},{wy:.4f},{wz:.4f}\n")
     return buffer.getvalue()
 
@@ -100,7 +106,7 @@ def truth_document(clip: Clip, poses: list[Pose]) -> dict:
 def write_truth(clip: Clip, poses: list[Pose], out_dir: Path) -> None:
     """Write ``<name>_truth.csv`` and ``<name>_truth.json`` (LF line endings, UTF-8)."""
     out_dir = Path(out_dir)
-    csv_text = truth_csv_text(poses, clip.frame_times_s, clip.camera)
+    csv_text = truth_csv_text(poses, clip.frame_times_s, clip.camera, clip.stickers)
     (out_dir / f"{clip.name}_truth.csv").write_bytes(csv_text.encode("utf-8"))
     document = json.dumps(truth_document(clip, poses), sort_keys=True, indent=2) + "\n"
     (out_dir / f"{clip.name}_truth.json").write_bytes(document.encode("utf-8"))

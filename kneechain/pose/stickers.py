@@ -1,0 +1,100 @@
+"""The clinic's two pelvis stickers, found in the video: the validated 2D way to measure pelvic drop.
+
+Protocol (Dingenen et al. 2018: 2D contralateral pelvic drop from two skin markers agrees with 3D, intra- and
+inter-tester ICC 0.90-0.99): a round, brightly coloured sticker on each ASIS (anterior superior iliac spine,
+filmed from the front) or on each PSIS dimple (filmed from behind). MediaPipe's hip landmarks follow the
+thighs, not the pelvis (``kneechain.metrics.pelvis``); the sticker line follows the pelvis.
+
+Finding them, per frame (OpenCV, no model): pixels of the sticker colour (hue ``hue_range`` on OpenCV's
+0-180 scale, saturation and value above their minimums: fluorescent green by default, which skin, clothing
+and rooms rarely have) inside a window around the subject's hip centre (``search_leg`` leg lengths each
+way); connected blobs whose area is that of a sticker of 1-6 cm diameter at the subject's scale; the two
+largest, if they lie side by side (at most ``max_tilt_deg`` from level and 0.05-0.6 leg lengths apart). A
+frame where fewer than two are seen has no sticker line (the hips are used there, with a warning). The
+stickers' centroids are sub-pixel; left and right follow from the view (front: the subject's left is on the
+image right; back: on the image left).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+import pandas as pd
+
+from kneechain.movement.body import hip_centre_px, leg_length_px
+from kneechain.track import LandmarkTrack
+from kneechain.video import iter_frames
+
+STICKER_COLUMNS = ("t_s", "left_x_px", "left_y_px", "right_x_px", "right_y_px")
+
+
+@dataclass(frozen=True)
+class StickerConfig:
+    """Colour (OpenCV HSV: hue 0-180, saturation and value 0-255) and geometry of the stickers to find."""
+
+    hue_range: tuple[int, int] = (40, 85)
+    min_saturation: int = 120
+    min_value: int = 90
+    search_leg: float = 0.45
+    diameter_range_leg: tuple[float, float] = (0.012, 0.07)  # 1-6 cm on an 85 cm leg
+    spacing_range_leg: tuple[float, float] = (0.05, 0.6)
+    max_tilt_deg: float = 30.0
+
+
+def _window(shape: tuple[int, ...], centre: np.ndarray, half_px: float) -> tuple[slice, slice] | None:
+    height, width = shape[:2]
+    x0, x1 = int(max(centre[0] - half_px, 0)), int(min(centre[0] + half_px, width))
+    y0, y1 = int(max(centre[1] - half_px, 0)), int(min(centre[1] + half_px, height))
+    return (slice(y0, y1), slice(x0, x1)) if x1 > x0 and y1 > y0 else None
+
+
+def find_sticker_pair(image_bgr: np.ndarray, hip_centre: np.ndarray, leg_px: float,
+                      config: StickerConfig = StickerConfig()) -> np.ndarray | None:  # fmt: skip
+    """The two stickers' centroids in one frame as a (2, 2) array ordered by image x (image-left first),
+    or None when there are not two sticker-like blobs side by side near the hips."""
+    window = _window(image_bgr.shape, hip_centre, config.search_leg * leg_px)
+    if window is None:
+        return None
+    hsv = cv2.cvtColor(image_bgr[window], cv2.COLOR_BGR2HSV)
+    low = (config.hue_range[0], config.min_saturation, config.min_value)
+    mask = cv2.inRange(hsv, low, (config.hue_range[1], 255, 255))
+    count, _, stats, centroids = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    smallest, largest = (np.pi / 4 * (d * leg_px) ** 2 for d in config.diameter_range_leg)
+    blobs = [k for k in range(1, count) if smallest * 0.5 <= stats[k, cv2.CC_STAT_AREA] <= largest]
+    if len(blobs) < 2:
+        return None
+    two = sorted(blobs, key=lambda k: -stats[k, cv2.CC_STAT_AREA])[:2]
+    pair = centroids[two] + [window[1].start, window[0].start]
+    pair = pair[np.argsort(pair[:, 0])]
+    dx, dy = pair[1] - pair[0]
+    spacing, tilt = np.hypot(dx, dy) / leg_px, np.degrees(np.arctan2(abs(dy), dx))
+    low_spacing, high_spacing = config.spacing_range_leg
+    return pair if low_spacing <= spacing <= high_spacing and tilt <= config.max_tilt_deg else None
+
+
+def track_stickers(video_path: str | os.PathLike, track: LandmarkTrack, view: str,
+                   config: StickerConfig = StickerConfig()) -> pd.DataFrame:  # fmt: skip
+    """The two stickers in every frame of the track (``STICKER_COLUMNS``, the subject's own left and right;
+    NaN where they were not found). ``view``: "front" or "back"."""
+    hips, leg_px = hip_centre_px(track), leg_length_px(track)
+    found = np.full((track.n_frames, 4), np.nan)
+    for frame in iter_frames(video_path):
+        k = int(np.argmin(np.abs(track.t_s - frame.t_s)))
+        if abs(track.t_s[k] - frame.t_s) > 1e-3 or not np.isfinite(hips[k]).all() or not np.isfinite(leg_px):
+            continue
+        pair = find_sticker_pair(frame.image_bgr, hips[k], leg_px, config)
+        if pair is not None:
+            left, right = (pair[1], pair[0]) if view == "front" else (pair[0], pair[1])
+            found[k] = [*left, *right]
+    return pd.DataFrame({"t_s": track.t_s, **dict(zip(STICKER_COLUMNS[1:], found.T, strict=True))})
+
+
+def sticker_obliquity_deg(stickers: pd.DataFrame) -> np.ndarray:
+    """Per-frame obliquity of the sticker line, + = the RIGHT sticker lower (as the hip line's in
+    ``kneechain.metrics.pelvis``); NaN where the stickers were not found."""
+    dy = stickers["right_y_px"].to_numpy(float) - stickers["left_y_px"].to_numpy(float)
+    dx = np.abs(stickers["right_x_px"].to_numpy(float) - stickers["left_x_px"].to_numpy(float))
+    return np.degrees(np.arctan2(dy, dx))
