@@ -56,7 +56,7 @@ def analyse(video: Path, cache: Path):
     poses, reused = estimate_or_reuse_poses(video, folder, options)
     if not reused:
         poses.save(folder / "poses.parquet")
-    _, movement, metrics, findings, _ = measure_poses(poses, options, load_config(), video.name)
+    _, movement, metrics, findings, _, _ = measure_poses(poses, options, load_config(), video.name, video)
     return metrics, findings, movement, truth
 
 

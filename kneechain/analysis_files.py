@@ -18,6 +18,8 @@ from dataclasses import asdict
 from datetime import datetime, timezone
 from pathlib import Path
 
+import pandas as pd
+
 from kneechain import __version__
 from kneechain.config import Config, config_hash, effective_config_dict
 from kneechain.findings import Findings
@@ -43,7 +45,16 @@ MOVEMENT_FILE = "movement.json"
 METRICS_FILE = "metrics.json"
 CONFIG_FILE = "config.json"
 SESSION_FILE = "session.json"
-TABLE_NAMES = ("keypoint_quality", "reps", "stances", "gait_events", "strides", "walking_passes")
+TABLE_NAMES = (
+    "keypoint_quality",
+    "reps",
+    "stances",
+    "gait_events",
+    "strides",
+    "walking_passes",
+    "pelvis_stickers",
+)
+STICKERS_FILE = "pelvis_stickers.csv"  # the two pelvis stickers per frame, when the clip has them
 
 
 def build_summary(selection: SubjectSelection, movement: MovementAnalysis, findings: Findings) -> dict:
@@ -80,8 +91,10 @@ def write_analysis_files(
     findings: Findings,
     config: Config,
     subject: dict,
+    stickers: pd.DataFrame | None = None,
 ) -> dict:
-    """Write the track, JSON results and CSV tables of one analysis; return the summary."""
+    """Write the track, JSON results and CSV tables of one analysis (and the pelvis stickers, when found);
+    return the summary."""
     summary = build_summary(selection, movement, findings)
     selection.track.save(folder / TRACK_FILE)
     write_json_atomically(folder / MOVEMENT_FILE, movement_summary(movement))
@@ -90,8 +103,17 @@ def write_analysis_files(
         folder / METRICS_FILE, metrics_document(metrics, findings, subject, config_hash(config))
     )
     write_json_atomically(folder / CONFIG_FILE, to_jsonable(effective_config_dict(config)))
-    write_result_tables(folder, {**movement.tables(), **metric_tables(metrics)})
+    found = {} if stickers is None else {"pelvis_stickers": stickers}
+    write_result_tables(folder, {**movement.tables(), **metric_tables(metrics), **found})
     return summary
+
+
+def read_saved_stickers(folder: Path) -> pd.DataFrame | None:
+    """The pelvis stickers an earlier analysis found (``STICKERS_FILE``), or None."""
+    path = folder / STICKERS_FILE
+    if not path.is_file() or path.stat().st_size == 0:
+        return None
+    return pd.read_csv(path)
 
 
 def write_result_tables(folder: Path, tables: dict) -> None:

@@ -19,6 +19,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
+
 from kneechain.analysis_files import (
     POSES_FILE,
     SESSION_FILE,
@@ -26,6 +29,7 @@ from kneechain.analysis_files import (
     TRACK_FILE,
     read_json,
     read_saved_choices,
+    read_saved_stickers,
     subject_record,
     write_analysis_files,
 )
@@ -34,13 +38,14 @@ from kneechain.config import Config, config_for_task, load_config
 from kneechain.errors import NoPersonError, TrackFormatError
 from kneechain.findings import Findings, derive_findings
 from kneechain.io_atomic import prepare_output_dir, write_json_atomically
-from kneechain.metrics.compute import SubjectInfo, compute_metrics
+from kneechain.metrics.compute import FAMILIES_BY_TASK, SubjectInfo, compute_metrics
 from kneechain.metrics.quality import compute_frame_timing
 from kneechain.metrics.summary import MetricSet
 from kneechain.movement.pipeline import MovementAnalysis, MovementOptions, understand_movement
 from kneechain.movement.subject import select_subject
 from kneechain.pose import PoseConfig, estimate_poses, pose_provenance
 from kneechain.pose.estimator import ProgressCallback
+from kneechain.pose.stickers import sticker_obliquity_deg, track_stickers
 from kneechain.report.annotated_video import write_annotated_video
 from kneechain.report.face_blur import bystander_faces_px
 from kneechain.report.keyframes import write_key_frames
@@ -166,7 +171,7 @@ def analyze_video(
     prepare_output_dir(output_dir)
     try:
         poses, reused = estimate_or_reuse_poses(video_path, output_dir, options, progress, info)
-        result = _analyse_poses(poses, output_dir, options, config, video_path.name)
+        result = _analyse_poses(poses, output_dir, options, config, video_path.name, video_path)
         if not reused:
             poses.save(output_dir / POSES_FILE)
         faces = bystander_faces_px(poses)
@@ -208,7 +213,8 @@ def reanalyze_folder(
     options = AnalysisOptions(
         movement=movement, subject=subject, side_of_pain=side_of_pain, config_path=config_path, report=report
     )
-    result = _analyse_poses(load_candidates(poses_path), folder, options, config, poses_path.name)
+    result = _analyse_poses(load_candidates(poses_path), folder, options, config, poses_path.name,
+                            read_saved_stickers(folder))  # fmt: skip
     _write_reports(result, report, side_of_pain)
     return result
 
@@ -233,27 +239,61 @@ def _write_reports(result: AnalysisResult, report: ReportOptions, side_of_pain: 
         html_to_pdf(html, result.output_dir / "report.pdf", report.paper)
 
 
+MIN_STICKER_FRAMES = 0.1  # a clip "has" stickers when both are seen in at least this share of its frames
+
+
+def find_pelvis_stickers(video_path: Path, movement: MovementAnalysis) -> pd.DataFrame | None:
+    """The clinic's two pelvis stickers in a front/back clip whose task measures pelvic drop
+    (``kneechain.pose.stickers``); None when the clip has none (seen in under ``MIN_STICKER_FRAMES``)."""
+    frontal = movement.view.view in ("front", "back")
+    if not (movement.verdict.usable and frontal and "pelvic_drop" in FAMILIES_BY_TASK[movement.task.task]):
+        return None
+    stickers = track_stickers(video_path, movement.track, movement.view.view)
+    return stickers if np.isfinite(stickers["left_x_px"]).mean() >= MIN_STICKER_FRAMES else None
+
+
+def _sticker_obliquity(stickers: pd.DataFrame | None, t_s: np.ndarray) -> np.ndarray | None:
+    if stickers is None:
+        return None
+    obliquity = sticker_obliquity_deg(stickers)
+    return np.interp(t_s, stickers["t_s"].to_numpy(float), obliquity, left=np.nan, right=np.nan)
+
+
 def measure_poses(
-    poses: PoseCandidates, options: AnalysisOptions, config: Config, source_name: str = "the video"
+    poses: PoseCandidates,
+    options: AnalysisOptions,
+    config: Config,
+    source_name: str = "the video",
+    stickers: Path | pd.DataFrame | None = None,
 ):
     """The analysis of one clip's poses in memory, nothing written: (subject selection, movement, metrics,
-    findings, the task's config). Raises ``NoPersonError`` when nobody usable was found."""
+    findings, the task's config, the pelvis stickers or None). ``stickers``: the video to look for them in,
+    or the ones saved with an earlier analysis. Raises ``NoPersonError`` when nobody usable was found."""
     selection = select_subject(poses)
     _raise_if_nobody(selection.track, source_name)
     movement = understand_movement(selection.track, options.movement)
-    metrics = compute_metrics(movement, options.subject)
+    if isinstance(stickers, Path):
+        stickers = find_pelvis_stickers(stickers, movement)
+    metrics = compute_metrics(movement, options.subject, _sticker_obliquity(stickers, movement.track.t_s))
     info = _movement_info(movement)
     config = config_for_task(config, movement.task.task)  # e.g. the single-leg squat's own FPPA norms
     findings = derive_findings(metrics, info, config, options.subject.sex, options.side_of_pain)
-    return selection, movement, metrics, findings, config
+    return selection, movement, metrics, findings, config, stickers
 
 
 def _analyse_poses(
-    poses: PoseCandidates, folder: Path, options: AnalysisOptions, config: Config, source_name: str
+    poses: PoseCandidates,
+    folder: Path,
+    options: AnalysisOptions,
+    config: Config,
+    source_name: str,
+    stickers: Path | pd.DataFrame | None,
 ) -> AnalysisResult:
-    selection, movement, metrics, findings, config = measure_poses(poses, options, config, source_name)
+    selection, movement, metrics, findings, config, stickers = measure_poses(
+        poses, options, config, source_name, stickers
+    )
     subject = subject_record(options.subject, options.side_of_pain)
-    summary = write_analysis_files(folder, selection, movement, metrics, findings, config, subject)
+    summary = write_analysis_files(folder, selection, movement, metrics, findings, config, subject, stickers)
     return AnalysisResult(folder, selection.track, movement, metrics, findings, summary, poses_reused=True)
 
 

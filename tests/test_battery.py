@@ -30,7 +30,11 @@ SCALE = 0.5
 NO_SIGN = [entry.name for entry in BATTERY if not entry.signs]
 # A foot sign beyond any doubt: a heel rise of 8 cm on every rep. Known miss: the taller body filmed from its
 # right reads 6-7 cm, 0.27 foot lengths, within the measured error (0.21) of the 0.08 limit: "at the limit".
-MISSED = {"squat_side_heel_rise_8_right": "8 cm heel rise reads within the measured error of the limit"}
+MISSED = {
+    "squat_side_heel_rise_8_right": "8 cm heel rise reads within the measured error of the limit",
+    "single_leg_stand_psis_drop_6_back": "the back view is recognised with confidence 0.51 (MediaPipe flips "
+    "between seeing the front and the back), which caps the sticker reading below the evidence floor",
+}
 CLEAR_FOOT_SIGN = [
     pytest.param(name, marks=pytest.mark.xfail(name in MISSED, reason=MISSED.get(name, ""), strict=True))
     for name in (e.name for e in BATTERY if min(e.signs.get("heel_rise_cm", [0.0])) >= 8.0)
@@ -52,7 +56,7 @@ def battery_results(request):
         poses, reused = estimate_or_reuse_poses(video, folder, options)
         if not reused:
             poses.save(folder / "poses.parquet")
-        _, movement, metrics, findings, _ = measure_poses(poses, options, load_config(), video.name)
+        _, movement, metrics, findings, _, _ = measure_poses(poses, options, load_config(), video.name, video)
         results[entry.name] = (findings, metrics, truth, movement, video)
     return results
 
@@ -69,6 +73,18 @@ def test_no_call_without_a_programmed_sign(battery_results, name):
     assert findings.overall.call not in CALLED, (name, movement.task.task, findings.overall.statement)
 
 
+CLEAR_HIP_SIGN = [
+    pytest.param(name, marks=pytest.mark.xfail(name in MISSED, reason=MISSED.get(name, ""), strict=True))
+    for name in (e.name for e in BATTERY if e.stickers and e.signs.get("pelvic_drop_deg", 0.0) >= 6.0)
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("name", CLEAR_HIP_SIGN)
+def test_a_pelvic_drop_measured_with_stickers_makes_a_hip_driven_call(battery_results, name):
+    findings, *_ = battery_results[name]
+    assert findings.overall.call == "hip-driven", findings.overall.statement
+
+
 @pytest.mark.parametrize("name", CLEAR_FOOT_SIGN)
 def test_a_clear_heel_rise_makes_a_foot_driven_call(battery_results, name):
     findings, *_ = battery_results[name]
@@ -77,8 +93,9 @@ def test_a_clear_heel_rise_makes_a_foot_driven_call(battery_results, name):
 
 def test_readings_within_the_measured_error(battery_results):
     """The task is the programmed one, and each metric's 95th-percentile error on the half-size clips stays
-    within 1.5x the margin measured on the full-size ones (docs/accuracy.md; measured 0.8-1.3x when the
-    table was made: a regression guard, with room for the coarser image)."""
+    within 1.5x the margin measured on the full-size ones, or a quarter of the metric's goal where that
+    margin is near zero (docs/accuracy.md; measured 0.8-1.3x when the table was made: a regression guard,
+    with room for the coarser image)."""
     errors: dict[tuple[str, str], list[float]] = {}
     for name, (_, metrics, truth, movement, video) in battery_results.items():
         assert movement.task.task == truth["task"]["task"], name
@@ -88,7 +105,7 @@ def test_readings_within_the_measured_error(battery_results):
     for (metric, view), values in errors.items():
         error = measured_error(metric, view)
         assert error is not None, f"{metric} ({view}) has no entry in docs/accuracy.md"
-        if np.percentile(values, 95) > 1.5 * error.margin:
+        if np.percentile(values, 95) > max(1.5 * error.margin, 0.25 * error.goal):
             worse[metric] = (round(float(np.percentile(values, 95)), 2), error.margin)
     assert not worse, worse
 

@@ -30,6 +30,7 @@ PER_FRAME = {
 }
 GOALS = {**{metric: spec[4] for metric, spec in PER_FRAME.items()}, "heel_rise_foot": 0.1,
          "foot_progression_deg": 3.0, "knee_ankle_separation_ratio": 0.1, "peak_drop_deg": 2.0,
+         "sticker_peak_drop_deg": 1.0,
          "step_length_leg_symmetry_index_pct": 5.0, "step_time_s_symmetry_index_pct": 5.0,
          "heel_strike_s": 1 / 60, "toe_off_s": 1 / 60}  # fmt: skip
 
@@ -118,10 +119,14 @@ def _separation_pairs(clip: str, view: str, metrics: dict, truth_csv: Path) -> l
 
 def _pelvis_pairs(clip: str, view: str, metrics: dict, truth: dict) -> list[Pair]:
     """Peak contralateral pelvic drop per stance against the programmed peak (per rep for single-leg
-    squats, the clip's peak for single-leg stands)."""
+    squats, the clip's peak for single-leg stands). Only stances on the programmed stance leg that overlap
+    the programmed stance count: a stance found where there is none is a movement error, not this metric's."""
     if "pelvic_drop" not in metrics:
         return []
     items, task = metrics["pelvic_drop"].items["pelvis"], truth.get("task", {})
+    if "stance_leg" in task:
+        items = items[items["side"].eq(task["stance_leg"]) & (items["end_s"] > task["stance_start_s"])
+                      & (items["start_s"] < task["stance_end_s"])]  # fmt: skip
     pairs = []
     for row in items.itertuples():
         if "pelvic_drop_deg" in truth["per_frame"]:
@@ -135,8 +140,10 @@ def _pelvis_pairs(clip: str, view: str, metrics: dict, truth: dict) -> list[Pair
             )
         else:
             expected = float(task.get("peak_pelvic_drop_deg", np.nan))
-        if np.isfinite(row.peak_drop_deg) and np.isfinite(expected):
-            pairs.append(Pair(clip, view, "peak_drop_deg", row.side, float(row.peak_drop_deg), expected))
+        for metric in ("peak_drop_deg", "sticker_peak_drop_deg"):
+            value = float(getattr(row, metric, np.nan))
+            if np.isfinite(value) and np.isfinite(expected):
+                pairs.append(Pair(clip, view, metric, row.side, value, expected))
     return pairs
 
 

@@ -42,6 +42,8 @@ QUALITY_GROUPS = {
     "fppa_change_deg": ("fppa",),
     "knee_ankle_separation_ratio": ("knee_ankle_separation",),
     "peak_drop_deg": ("pelvic_drop",),
+    "sticker_peak_drop_deg": ("sticker_drop",),
+    "sticker_mean_drop_deg": ("sticker_drop",),
     "mean_drop_deg": ("pelvic_drop",),
     "peak_trunk_lean_deg": ("trunk_lean",),
     "mean_trunk_lean_deg": ("trunk_lean",),

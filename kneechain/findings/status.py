@@ -33,6 +33,8 @@ THRESHOLD_KEYS = {
     "foot_progression_deg": ("valgus.toe_out_upper_deg", "upper"),
     "peak_drop_deg": ("pelvis.drop_upper_deg", "upper"),
     "mean_drop_deg": ("pelvis.drop_upper_deg", "upper"),
+    "sticker_peak_drop_deg": ("pelvis.drop_upper_deg", "upper"),
+    "sticker_mean_drop_deg": ("pelvis.drop_upper_deg", "upper"),
     "peak_trunk_lean_deg": ("pelvis.trunk_lean_upper_deg", "upper"),
     "mean_trunk_lean_deg": ("pelvis.trunk_lean_upper_deg", "upper"),
     "heel_rise_foot": ("knee_travel.heel_rise_upper_foot", "upper"),

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from kneechain.metrics.gait_params import compute_gait_parameters
@@ -49,8 +50,10 @@ class SubjectInfo:
     sex: str | None = None  # "female" / "male": selects sex-specific normal ranges
 
 
-def compute_metrics(movement: MovementAnalysis, subject: SubjectInfo | None = None) -> dict[str, MetricSet]:
-    """The metric families of the clip's task (see the module docstring), by family name."""
+def compute_metrics(movement: MovementAnalysis, subject: SubjectInfo | None = None,
+                    sticker_obliquity_deg: np.ndarray | None = None) -> dict[str, MetricSet]:  # fmt: skip
+    """The metric families of the clip's task (see the module docstring), by family name;
+    ``sticker_obliquity_deg``: the pelvis stickers' line per frame, when the clip has them."""
     if not movement.verdict.usable:  # the verdict says why; no numbers the data cannot support
         return {}
     subject = subject or SubjectInfo()
@@ -65,7 +68,13 @@ def compute_metrics(movement: MovementAnalysis, subject: SubjectInfo | None = No
             track, view, movement.reps, subject.height_cm
         ),
         "pelvic_drop": lambda: compute_pelvic_drop(
-            track, view, pelvis_stances, baseline, movement.gait_events, movement.strides
+            track,
+            view,
+            pelvis_stances,
+            baseline,
+            movement.gait_events,
+            movement.strides,
+            sticker_obliquity_deg,
         ),
         "gait": lambda: compute_gait_parameters(
             track, view, movement.gait_events, movement.strides, subject.height_cm

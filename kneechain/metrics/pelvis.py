@@ -68,6 +68,15 @@ PELVIC_DROP_LIMITATION = (
     "the leg alone read as a 5° RISE of the lifted side, so the peak read about -2° (wrong sign); "
     "treat this value as unreliable and check the pelvis by eye"
 )
+# With the clinic's two pelvis stickers (kneechain.pose.stickers): the drop of the sticker line, measured
+# the same way, in the stances where the stickers were seen in at least ``MIN_STICKER_SHARE`` of the frames.
+STICKER_COLUMNS = ("sticker_peak_drop_deg", "sticker_mean_drop_deg", "sticker_seen_share")
+STICKER_MAX_CONFIDENCE = 0.9
+MIN_STICKER_SHARE = 0.5
+STICKER_LIMITATION = (
+    "from the two pelvis stickers (ASIS or PSIS), the validated 2D method (Dingenen et al. 2018: ICC "
+    "0.90-0.99 against 3D); it assumes the stickers sit on the same bony points on both sides"
+)
 TRUNK_LEAN_MAX_CONFIDENCE = 0.7
 TRUNK_LEAN_LIMITATION = (
     "2D lean of the shoulder midpoint over MediaPipe's hip midpoint; on a rendered single-leg stand the "
@@ -128,14 +137,18 @@ def _reference(t_s: np.ndarray, stances: pd.DataFrame | None, baseline: tuple[fl
     return None, "horizontal"
 
 
-def pelvis_series(track: LandmarkTrack, reference: np.ndarray | None) -> pd.DataFrame:
-    """Per-frame table with ``SERIES_COLUMNS`` (``stance_leg`` is filled by the caller, "" here)."""
+def pelvis_series(track: LandmarkTrack, reference: np.ndarray | None,
+                  sticker_obliquity_deg: np.ndarray | None = None) -> pd.DataFrame:  # fmt: skip
+    """Per-frame table with ``SERIES_COLUMNS`` (``stance_leg`` is filled by the caller, "" here), plus
+    ``sticker_obliquity_deg`` and its change when the stickers' obliquity is given."""
     columns: dict[str, np.ndarray] = {"t_s": track.t_s}
     raw = {
         "pelvic_obliquity_deg": _obliquity_deg(track, "hip"),
         "shoulder_obliquity_deg": _obliquity_deg(track, "shoulder"),
         "trunk_lean_left_deg": trunk_lean_left_deg(track),
     }
+    if sticker_obliquity_deg is not None:
+        raw["sticker_obliquity_deg"] = sticker_obliquity_deg
     for name, values in raw.items():
         offset = 0.0
         if reference is not None and np.isfinite(values[reference]).any():
@@ -145,7 +158,10 @@ def pelvis_series(track: LandmarkTrack, reference: np.ndarray | None) -> pd.Data
         columns[name] = values
         columns[name.replace("_deg", "_change_deg")] = values - offset
     columns["stance_leg"] = np.full(track.n_frames, "", dtype=object)
-    return pd.DataFrame(columns)[list(SERIES_COLUMNS)]
+    extra = (
+        ["sticker_obliquity_deg", "sticker_obliquity_change_deg"] if sticker_obliquity_deg is not None else []
+    )
+    return pd.DataFrame(columns)[[*SERIES_COLUMNS, *extra]]
 
 
 def _pelvis_row(series: pd.DataFrame, item: int, kind: str, side: str, start_s: float, end_s: float) -> dict:
@@ -157,7 +173,7 @@ def _pelvis_row(series: pd.DataFrame, item: int, kind: str, side: str, start_s: 
     seen = np.isfinite(drop).any()
     lean_seen = np.isfinite(lean).any()
     nan = float("nan")
-    return {
+    return _sticker_values(series, inside, towards_left) | {
         "item": item, "kind": kind, "side": side, "start_s": start_s, "end_s": end_s,
         "peak_drop_deg": float(np.nanmax(drop)) if seen else nan,
         "mean_drop_deg": float(np.nanmean(drop)) if seen else nan,
@@ -165,6 +181,35 @@ def _pelvis_row(series: pd.DataFrame, item: int, kind: str, side: str, start_s: 
         "mean_trunk_lean_deg": float(np.nanmean(lean)) if lean_seen else nan,
         "mean_shoulder_tilt_deg": float(np.nanmean(shoulder)) if np.isfinite(shoulder).any() else nan,
     }  # fmt: skip
+
+
+def _sticker_values(series: pd.DataFrame, inside: pd.Series, towards_left: float) -> dict:
+    """The stance's ``STICKER_COLUMNS`` (none without stickers; NaN drops when they were seen in fewer
+    than ``MIN_STICKER_SHARE`` of its frames)."""
+    if "sticker_obliquity_change_deg" not in series:
+        return {}
+    drop = towards_left * series.loc[inside, "sticker_obliquity_change_deg"].to_numpy(float)
+    share = float(np.isfinite(drop).mean()) if len(drop) else 0.0
+    enough = share >= MIN_STICKER_SHARE
+    return {"sticker_peak_drop_deg": float(np.nanmax(drop)) if enough else float("nan"),
+            "sticker_mean_drop_deg": float(np.nanmean(drop)) if enough else float("nan"),
+            "sticker_seen_share": share}  # fmt: skip
+
+
+def _sticker_quality(table: pd.DataFrame, common: list) -> MetricQuality:
+    """Quality of the sticker drop: its own cap and limitation; stances where the stickers were hidden
+    lower it and are named (the hip-landmark drop is still shown for them)."""
+    hidden = table[table["sticker_seen_share"] < MIN_STICKER_SHARE]
+    if len(hidden) == len(table):
+        return MetricQuality.not_measured("the pelvis stickers were not seen in any stance")
+    reasons = tuple(
+        f"{row.side} stance at {row.start_s:.1f} s: stickers seen in only "
+        f"{100 * row.sticker_seen_share:.0f}% of its frames, so it has no sticker value (the hip-landmark "
+        "value is shown, unreliable)"
+        for row in hidden.itertuples()
+    )
+    seen_share = (1.0 - len(hidden) / len(table), ())
+    return combine_quality([*common, seen_share], STICKER_MAX_CONFIDENCE, STICKER_LIMITATION, reasons)
 
 
 def _periods(stances: pd.DataFrame | None, phases: pd.DataFrame) -> list[tuple[int, str, str, float, float]]:
@@ -195,7 +240,8 @@ def _pelvis_quality(track: LandmarkTrack, view: object, table: pd.DataFrame, ref
     common = [view_factor(view), frame_rate_factor(track.t_s), count, reference_factor]
     hips = visibility_factor(track, ("left_hip", "right_hip"), frames)
     shoulders = visibility_factor(track, ("left_shoulder", "right_shoulder", "left_hip", "right_hip"), frames)
-    return {
+    stickers = {"sticker_drop": _sticker_quality(table, common)} if "sticker_seen_share" in table else {}
+    return stickers | {
         "pelvic_drop": combine_quality([*common, hips], PELVIC_DROP_MAX_CONFIDENCE, PELVIC_DROP_LIMITATION,
                                        extra),
         "trunk_lean": combine_quality([*common, shoulders], TRUNK_LEAN_MAX_CONFIDENCE, TRUNK_LEAN_LIMITATION,
@@ -205,16 +251,19 @@ def _pelvis_quality(track: LandmarkTrack, view: object, table: pd.DataFrame, ref
 
 def compute_pelvic_drop(track: LandmarkTrack, view: object, stances: pd.DataFrame | None = None,
                         baseline: tuple[float, float] | None = None, gait_events: pd.DataFrame | None = None,
-                        strides: pd.DataFrame | None = None) -> MetricSet:  # fmt: skip
+                        strides: pd.DataFrame | None = None,
+                        sticker_obliquity_deg: np.ndarray | None = None) -> MetricSet:  # fmt: skip
     """Pelvic drop and trunk lean per single-leg stance and gait stance phase (module docstring).
 
     ``view``: a ``ViewEstimate`` or view name; ``stances``: single-leg stances (``stance``, ``leg``,
     ``start_s``, ``end_s``); ``baseline``: (start_s, end_s) of two-leg standing; ``gait_events`` /
-    ``strides``: the movement tables of a walk. Items ``"pelvis"`` (``PELVIS_COLUMNS``), series
+    ``strides``: the movement tables of a walk; ``sticker_obliquity_deg``: per-frame obliquity of the two
+    pelvis stickers (``kneechain.pose.stickers``; NaN where not seen), which adds ``STICKER_COLUMNS`` to
+    the items and the quality ``sticker_drop``. Items ``"pelvis"`` (``PELVIS_COLUMNS``), series
     ``SERIES_COLUMNS``, quality ``pelvic_drop`` and ``trunk_lean``. Side/oblique views: not measured."""
     phases = gait_stance_phases(gait_events, strides)
     reference, how = _reference(track.t_s, stances, baseline, phases)
-    series = pelvis_series(track, reference)
+    series = pelvis_series(track, reference, sticker_obliquity_deg)
     periods = _periods(stances, phases)
     for _, _, side, start_s, end_s in periods:
         series.loc[(series["t_s"] >= start_s) & (series["t_s"] <= end_s), "stance_leg"] = side
@@ -229,9 +278,11 @@ def compute_pelvic_drop(track: LandmarkTrack, view: object, stances: pd.DataFram
             quality={name: MetricQuality.not_measured(problem) for name in _NAMES},
             notes=(problem,),
         )
-    table = pd.DataFrame([_pelvis_row(series, *period) for period in periods], columns=list(PELVIS_COLUMNS))
+    columns = [*PELVIS_COLUMNS, *(STICKER_COLUMNS if sticker_obliquity_deg is not None else ())]
+    table = pd.DataFrame([_pelvis_row(series, *period) for period in periods], columns=columns)
     frames = np.flatnonzero(series["stance_leg"].to_numpy() != "")
     quality = _pelvis_quality(track, view, table, how, frames)
-    notes = (f"reference: {how}",)
-    return MetricSet(items={"pelvis": table}, series=series, summary=summarize_by_side(table, VALUE_COLUMNS),
+    notes = (f"reference: {how}",) + (("pelvis stickers found",) if sticker_obliquity_deg is not None else ())
+    values = [*VALUE_COLUMNS, *(STICKER_COLUMNS[:2] if sticker_obliquity_deg is not None else ())]
+    return MetricSet(items={"pelvis": table}, series=series, summary=summarize_by_side(table, values),
                      quality=quality, notes=notes)  # fmt: skip

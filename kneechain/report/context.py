@@ -64,6 +64,12 @@ METRIC_INFO = {
                       "two-leg standing; positive = pelvis lower on the swing side."),
     "mean_drop_deg": ("mean contralateral pelvic drop", "Mean tilt of the hip line over the stance, relative "
                       "to two-leg standing; positive = pelvis lower on the swing side."),
+    "sticker_peak_drop_deg": ("peak pelvic drop (stickers)", "Largest tilt of the line between the two "
+                              "pelvis stickers in stance, relative to two-leg standing; positive = pelvis "
+                              "lower on the swing side."),
+    "sticker_mean_drop_deg": ("mean pelvic drop (stickers)", "Mean tilt of the line between the two pelvis "
+                              "stickers over the stance, relative to two-leg standing; positive = pelvis "
+                              "lower on the swing side."),
     "peak_trunk_lean_deg": ("peak trunk lean", "Trunk axis (mid-hip to mid-shoulder) from vertical; "
                             "positive = toward the stance side."),
     "mean_trunk_lean_deg": ("mean trunk lean", "Mean trunk axis angle from vertical over the stance; "
@@ -101,6 +107,7 @@ METRIC_INFO = {
     "knee_ankle_separation": ("knee-to-ankle separation ratio", "Knee distance / ankle distance."),
     "foot_progression": ("toe-out (foot progression angle)", "Heel-to-toe direction; positive = toes out."),
     "pelvic_drop": ("contralateral pelvic drop", "Tilt of the hip line in stance relative to standing."),
+    "sticker_drop": ("pelvic drop (stickers)", "Tilt of the line between the two pelvis stickers."),
     "trunk_lean": ("trunk lean", "Trunk axis from vertical; positive = toward the stance side."),
 }
 # fmt: on
@@ -109,8 +116,9 @@ LOWER_MEANING = {
     "knee_travel.upright_shank_deg": "below: upright shank; a foot sign only with a large trunk pitch",
     "valgus.knee_ankle_separation_lower_ratio": "below: the knees well inside the ankles, a valgus sign",
 }
+DROP_METRICS = ("peak_drop_deg", "mean_drop_deg", "sticker_peak_drop_deg", "sticker_mean_drop_deg")
 SDD_KEYS = {"fppa_deg": "valgus.fppa_sdd_deg", "fppa_change_deg": "valgus.fppa_sdd_deg",
-            "peak_drop_deg": "pelvis.drop_sdd_deg", "mean_drop_deg": "pelvis.drop_sdd_deg"}  # fmt: skip
+            **dict.fromkeys(DROP_METRICS, "pelvis.drop_sdd_deg")}  # fmt: skip
 NORM_TEXT = {"combined": "women and men combined", "female": "women", "male": "men"}
 
 

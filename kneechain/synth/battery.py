@@ -190,8 +190,11 @@ class BatteryMotion:
         doc = self.motion.truth()
         if doc.get("view") == "side":
             doc.update(side_facing_truth(self.camera, doc))
+        if self.entry.camera.view == "back":  # the motions assume a camera in front
+            doc["view"] = "back"
         entry = self.entry
-        doc["battery"] = {"name": entry.name, "description": entry.description, "signs": entry.signs}
+        doc["battery"] = {"name": entry.name, "description": entry.description, "signs": entry.signs,
+                          "stickers": entry.stickers}  # fmt: skip
         return doc
 
 
