@@ -45,7 +45,7 @@ from kneechain.movement.pipeline import MovementAnalysis, MovementOptions, under
 from kneechain.movement.subject import select_subject
 from kneechain.pose import PoseConfig, estimate_poses, pose_provenance
 from kneechain.pose.estimator import ProgressCallback
-from kneechain.pose.stickers import sticker_obliquity_deg, track_stickers
+from kneechain.pose.stickers import sticker_obliquity_at, track_stickers
 from kneechain.report.annotated_video import write_annotated_video
 from kneechain.report.face_blur import bystander_faces_px
 from kneechain.report.keyframes import write_key_frames
@@ -252,13 +252,6 @@ def find_pelvis_stickers(video_path: Path, movement: MovementAnalysis) -> pd.Dat
     return stickers if np.isfinite(stickers["left_x_px"]).mean() >= MIN_STICKER_FRAMES else None
 
 
-def _sticker_obliquity(stickers: pd.DataFrame | None, t_s: np.ndarray) -> np.ndarray | None:
-    if stickers is None:
-        return None
-    obliquity = sticker_obliquity_deg(stickers)
-    return np.interp(t_s, stickers["t_s"].to_numpy(float), obliquity, left=np.nan, right=np.nan)
-
-
 def measure_poses(
     poses: PoseCandidates,
     options: AnalysisOptions,
@@ -274,7 +267,7 @@ def measure_poses(
     movement = understand_movement(selection.track, options.movement)
     if isinstance(stickers, Path):
         stickers = find_pelvis_stickers(stickers, movement)
-    metrics = compute_metrics(movement, options.subject, _sticker_obliquity(stickers, movement.track.t_s))
+    metrics = compute_metrics(movement, options.subject, sticker_obliquity_at(stickers, movement.track.t_s))
     info = _movement_info(movement)
     config = config_for_task(config, movement.task.task)  # e.g. the single-leg squat's own FPPA norms
     findings = derive_findings(metrics, info, config, options.subject.sex, options.side_of_pain)

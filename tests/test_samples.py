@@ -17,7 +17,14 @@ from kneechain.movement.pipeline import understand_movement
 from tests.conftest import SAMPLE_DIR
 
 pytestmark = pytest.mark.slow
-CLIPS = ("squat_front", "single_leg_stand_front", "walk_side", "squat_side", "single_leg_squat_front")
+CLIPS = (
+    "squat_front",
+    "single_leg_stand_front",
+    "walk_side",
+    "squat_side",
+    "single_leg_squat_front",
+    "single_leg_stand_stickers_front",
+)
 LEG_JOINTS = ("hip", "knee", "ankle")
 
 
@@ -178,3 +185,31 @@ def test_toe_out_on_the_rendered_front_clips_is_reported_but_never_evidence(anal
             e.metric for e in findings.overall.evidence
         ]
         assert "foot_progression_deg" not in used
+
+
+def test_the_sticker_sample_measures_the_programmed_drop_and_calls_it(analyses):
+    """With the two ASIS stickers, the 6° contralateral drop of the single-leg stand reads within 0.5° and
+    makes a hip-driven call; the hip landmarks on the same clip read it with the wrong sign (reported as not
+    reliable, never used)."""
+    from kneechain.api import find_pelvis_stickers
+    from kneechain.config import load_config
+    from kneechain.findings import derive_findings
+    from kneechain.metrics.compute import compute_metrics
+    from kneechain.pose.stickers import sticker_obliquity_at
+
+    clip = "single_leg_stand_stickers_front"
+    truth, analysis = truth_document(clip)["task"], analyses[clip]
+    stickers = find_pelvis_stickers(SAMPLE_DIR / f"{clip}.mp4", analysis)
+    assert stickers is not None and np.isfinite(stickers["left_x_px"]).mean() > 0.95
+    metrics = compute_metrics(analysis, None, sticker_obliquity_at(stickers, analysis.track.t_s))
+    row = metrics["pelvic_drop"].items["pelvis"].iloc[0]
+    assert row.side == truth["stance_leg"]
+    assert row.sticker_peak_drop_deg == pytest.approx(truth["peak_pelvic_drop_deg"], abs=0.5)
+    assert row.peak_drop_deg < 0  # the hip landmarks: the wrong sign
+    info = {
+        "task": analysis.task.task,
+        "view": analysis.view.view,
+        "view_confidence": analysis.view.confidence,
+    }
+    findings = derive_findings(metrics, info, load_config())
+    assert findings.overall.call == "hip-driven", findings.overall.statement

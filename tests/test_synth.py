@@ -433,7 +433,7 @@ def test_battery_covers_no_sign_and_sign_clips():
     assert len(BATTERY) >= 16 and len(set(BATTERY_NAMES)) == len(BATTERY_NAMES)
     no_sign = {entry.spec.__class__.__name__ for entry in BATTERY if not entry.signs}
     assert no_sign == {"SquatSpec", "SideSquatSpec", "SingleLegSpec", "WalkSpec", "SingleLegSquatSpec"}
-    assert {entry.camera.view for entry in BATTERY} == {"front", "left", "right"}
+    assert {entry.camera.view for entry in BATTERY} == {"front", "back", "left", "right"}
     assert len({(entry.body, entry.palette, entry.light) for entry in BATTERY}) >= 8
     with pytest.raises(ValueError, match="unknown battery clip"):
         build_battery_clip("no_such_clip")

@@ -54,8 +54,10 @@ THIGH_METRICS = ("thigh_change_deg", "thigh_deg")
 SHANK_METRICS = ("shank_change_deg", "shank_deg")
 HEEL_RISE_METRICS = ("heel_rise_foot", "heel_rise_cm")
 SEPARATION_METRICS = ("knee_ankle_separation_ratio",)
-# The pelvis stickers' drop first: where the clinic used them, it measures the pelvis itself.
-PELVIC_DROP_METRICS = ("sticker_mean_drop_deg", "mean_drop_deg", "pelvic_drop_deg", "peak_drop_deg")
+# The pelvis stickers' drop first: where the clinic used them, it measures the pelvis itself, precisely
+# enough (rendered error under 0.1°) to read the peak, the drop the hip abductors failed to hold; the hip
+# landmarks' drop is noisy, so their mean over the stance is used.
+PELVIC_DROP_METRICS = ("sticker_peak_drop_deg", "mean_drop_deg", "pelvic_drop_deg", "peak_drop_deg")
 # Readings of which at least one must be usable for a side to be called "none" (no pattern), by task: the
 # knee's alignment (front-view squat) or the ankle's (side-view squat); the pelvis in single-leg stance and
 # gait (a straight stance knee alone says little).

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from kneechain.findings.model import DISCLAIMER, Evidence
@@ -26,8 +27,14 @@ def comparison_text(comparison: str) -> str:
 
 def format_value(value: float, unit: str, limit: float | None = None) -> str:
     """``value`` with its unit at a sensible precision; one decimal more when it would round onto
-    ``limit`` without equalling it (13.3° against 13° reads "13.3°", not "13°")."""
-    if limit is not None and value != limit and format_value(value, unit) == format_value(limit, unit):
+    ``limit`` without equalling it (13.3° against 13° reads "13.3°", not "13°"); never "-0"."""
+    text = _format_value(value, unit, limit)
+    number = re.match(r"-(\d+(?:\.\d+)?)", text)
+    return text[1:] if number and float(number.group(1)) == 0 else text
+
+
+def _format_value(value: float, unit: str, limit: float | None = None) -> str:
+    if limit is not None and value != limit and _format_value(value, unit) == _format_value(limit, unit):
         if unit in ("deg", "%"):
             return f"{value:.1f}{'°' if unit == 'deg' else '%'}"
         if unit == "cm":

@@ -92,6 +92,15 @@ def track_stickers(video_path: str | os.PathLike, track: LandmarkTrack, view: st
     return pd.DataFrame({"t_s": track.t_s, **dict(zip(STICKER_COLUMNS[1:], found.T, strict=True))})
 
 
+def sticker_obliquity_at(stickers: pd.DataFrame | None, t_s: np.ndarray) -> np.ndarray | None:
+    """``sticker_obliquity_deg`` at the times ``t_s`` (a track's), NaN outside the stickers' frames; None
+    without stickers."""
+    if stickers is None:
+        return None
+    obliquity = sticker_obliquity_deg(stickers)
+    return np.interp(t_s, stickers["t_s"].to_numpy(float), obliquity, left=np.nan, right=np.nan)
+
+
 def sticker_obliquity_deg(stickers: pd.DataFrame) -> np.ndarray:
     """Per-frame obliquity of the sticker line, + = the RIGHT sticker lower (as the hip line's in
     ``kneechain.metrics.pelvis``); NaN where the stickers were not found."""

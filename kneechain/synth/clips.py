@@ -8,7 +8,9 @@ camera, walking left to right, left step 15 % longer than the right. ``squat_sid
 (heel rise 4 cm in rep 3), see :mod:`kneechain.synth.squat_side`. ``single_leg_squat_front``: front view,
 portrait 720x1280, three single-leg squats on the left leg then three on the right with programmed
 stance-knee FPPA 4/10/17 and 3/8/14 deg and pelvic drop 0/3/6 deg, see
-:mod:`kneechain.synth.single_leg_squat`. All 30 fps.
+:mod:`kneechain.synth.single_leg_squat`. ``single_leg_stand_stickers_front``: the single-leg stand again
+(6 deg drop) with two green stickers on the ASIS (the clinic's two-sticker protocol,
+:mod:`kneechain.synth.stickers`) and a dark shirt over light shorts. All 30 fps.
 """
 
 from __future__ import annotations
@@ -38,9 +40,12 @@ CLIP_NAMES: tuple[str, ...] = (
     "walk_side",
     "squat_side",
     "single_leg_squat_front",
+    "single_leg_stand_stickers_front",
 )
 FPS = 30
 DEFAULT_PALETTE = Palette()
+# The sticker sample: light shorts, so the two green ASIS stickers stand out as they would on skin.
+STICKER_PALETTE = Palette(shirt=(60, 62, 70), shorts=(206, 200, 188))
 
 
 @dataclass(frozen=True, eq=False)
@@ -108,6 +113,12 @@ def build_clip(name: str, dims: BodyDims | None = None, scale: float = 1.0) -> C
     if name == "squat_side":
         camera = squat_side_camera(*_scaled((1280, 720), scale))
         return Clip(name, camera, SQUAT_SIDE_ROOM, SQUAT_SIDE_LIGHT, solve_shank_tilts(dims), dims)
+    if name == "single_leg_stand_stickers_front":
+        camera = front_camera(*_scaled((720, 1280), scale))
+        motion = SingleLegMotion(dims)
+        return Clip(
+            name, camera, FRONT_ROOM, FRONT_LIGHT, motion, dims, palette=STICKER_PALETTE, stickers="asis"
+        )
     if name == "single_leg_squat_front":
         camera = front_camera(*_scaled((720, 1280), scale))
         motion = solve_single_leg_knee_rotations(dims, camera)
