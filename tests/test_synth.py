@@ -48,18 +48,20 @@ def committed_json(name: str) -> dict:
 
 
 def committed_csv(name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(frame, joint index) -> pixel (x, y) and world (X, Y, Z) arrays of shape (n_frames, 21, 2|3)."""
+    """(frame, joint index) -> pixel (x, y) and world (X, Y, Z) arrays of shape (n_frames, joints, 2|3):
+    the 21 landmarks, then the two pelvis stickers of a clip that has them."""
     with (SAMPLE_DIR / f"{name}_truth.csv").open(encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))
+    names = list(dict.fromkeys(row["joint"] for row in rows))
     n_frames = int(rows[-1]["frame"]) + 1
-    pixels = np.zeros((n_frames, len(LANDMARK_NAMES), 2))
-    world = np.zeros((n_frames, len(LANDMARK_NAMES), 3))
-    index = {name: i for i, name in enumerate(LANDMARK_NAMES)}
+    pixels = np.zeros((n_frames, len(names), 2))
+    world = np.zeros((n_frames, len(names), 3))
+    index = {name: i for i, name in enumerate(names)}
     for row in rows:
         f, j = int(row["frame"]), index[row["joint"]]
         pixels[f, j] = float(row["x_px"]), float(row["y_px"])
         world[f, j] = float(row["X_m"]), float(row["Y_m"]), float(row["Z_m"])
-    return np.array([float(r["t_s"]) for r in rows[:: len(LANDMARK_NAMES)]]), pixels, world
+    return np.array([float(r["t_s"]) for r in rows[:: len(names)]]), pixels, world
 
 
 def contact_point(pose, side: str, local) -> np.ndarray:
@@ -310,7 +312,8 @@ def test_committed_truth_files_match_the_code(name, clips, poses):
     floating-point differences between machines; the script itself reproduces the bytes exactly)."""
     clip = clips[name]
     fresh = [
-        line.split(",") for line in truth_csv_text(poses[name], clip.frame_times_s, clip.camera).splitlines()
+        line.split(",")
+        for line in truth_csv_text(poses[name], clip.frame_times_s, clip.camera, clip.stickers).splitlines()
     ]
     stored = [
         line.split(",")
