@@ -25,6 +25,7 @@ INDEX_FILE, SUMMARY_CSV, METRICS_LONG_CSV = "index.html", "summary.csv", "metric
 HEADLINES = (
     ("FPPA (deg)", "knee_valgus", "fppa_deg", ("left", "right")),
     ("pelvic drop (deg)", "pelvic_drop", "peak_drop_deg", ("left", "right")),
+    ("pelvic drop, stickers (deg)", "pelvic_drop", "sticker_peak_drop_deg", ("left", "right")),
     ("knee travel (foot lengths)", "knee_forward_travel", "knee_travel_foot", ("left", "right")),
     ("step length SI (%)", "gait", "step_length_leg", ("symmetry_index_pct",)),
 )
