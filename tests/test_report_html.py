@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 
 from kneechain.api import analyze_video
-from kneechain.report.context import decimals_for, format_number
+from kneechain.report.metric_text import decimals_for, format_number
 from kneechain.report.render import render_report
 from tests.conftest import PROJECT_ROOT, SAMPLE_DIR, cached_poses
 
@@ -116,7 +116,7 @@ def any_report(request) -> Path:
 
 def measured_rows(metrics: dict) -> list[tuple[str, str, str]]:
     """(metric, side, expected text) for every summary row the report must show as a number."""
-    from kneechain.report.context import quality_for
+    from kneechain.report.cards import quality_for
 
     rows = []
     for family in metrics["families"].values():

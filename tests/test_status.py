@@ -14,7 +14,8 @@ from kneechain.config import load_config
 from kneechain.findings import derive_findings
 from kneechain.findings.status import Limit, classify, metric_statuses
 from kneechain.metrics.summary import MetricQuality, MetricSet
-from kneechain.report.context import SAVED_STATUS, load_context, quality_for
+from kneechain.report.cards import SAVED_STATUS, quality_for
+from kneechain.report.context import load_context
 
 UPPER = Limit("valgus.fppa_upper_deg", 13.0, "upper", lower=-7.0)
 

@@ -26,7 +26,8 @@ from matplotlib.patches import Patch
 
 from kneechain.findings.inputs import unit_of
 from kneechain.metrics.plausibility import IMPLAUSIBLE
-from kneechain.report.context import METRIC_INFO, MetricCard, Threshold, unit_text
+from kneechain.report.cards import MetricCard, Threshold
+from kneechain.report.metric_text import METRIC_INFO, unit_text
 
 WIDTH_IN = 7.0
 PANEL_HEIGHT_IN = 1.75

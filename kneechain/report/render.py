@@ -16,18 +16,10 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from kneechain.errors import OutputWriteError
 from kneechain.findings.model import DISCLAIMER
+from kneechain.findings.status import SYMMETRY_KEY
 from kneechain.io_atomic import write_text_atomically
-from kneechain.report.context import (
-    SYMMETRY_KEY,
-    FamilyCards,
-    ReportContext,
-    load_context,
-    metric_threshold,
-    quality_for,
-    read_csv,
-    threshold_of,
-    unit_text,
-)
+from kneechain.report.cards import FamilyCards, metric_threshold, quality_for, threshold_of
+from kneechain.report.context import ReportContext, load_context, read_csv
 from kneechain.report.figures import (
     GAIT_PLOTTED,
     ReportFigure,
@@ -37,6 +29,7 @@ from kneechain.report.figures import (
     gait_timeline_figure,
     time_series_figures,
 )
+from kneechain.report.metric_text import unit_text
 
 REPORT_FILE = "report.html"
 WRITE_HINT = "Choose another output file, or fix the folder's permissions."
