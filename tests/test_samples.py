@@ -14,17 +14,11 @@ from kneechain.findings.derive import derive_findings
 from kneechain.metrics.compute import compute_metrics
 from kneechain.movement.gait import match_events
 from kneechain.movement.pipeline import understand_movement
+from kneechain.synth.clips import CLIP_NAMES
 from tests.conftest import SAMPLE_DIR
 
 pytestmark = pytest.mark.slow
-CLIPS = (
-    "squat_front",
-    "single_leg_stand_front",
-    "walk_side",
-    "squat_side",
-    "single_leg_squat_front",
-    "single_leg_stand_stickers_front",
-)
+CLIPS = CLIP_NAMES  # every bundled sample
 LEG_JOINTS = ("hip", "knee", "ankle")
 
 
