@@ -30,7 +30,7 @@ PER_FRAME = {
 }
 GOALS = {**{metric: spec[4] for metric, spec in PER_FRAME.items()}, "heel_rise_foot": 0.1,
          "foot_progression_deg": 3.0, "knee_ankle_separation_ratio": 0.1, "peak_drop_deg": 2.0,
-         "sticker_peak_drop_deg": 1.0,
+         "sticker_peak_drop_deg": 1.0, "mean_drop_deg": 2.0, "sticker_mean_drop_deg": 1.0,
          "step_length_leg_symmetry_index_pct": 5.0, "step_time_s_symmetry_index_pct": 5.0,
          "heel_strike_s": 1 / 60, "toe_off_s": 1 / 60}  # fmt: skip
 
@@ -117,6 +117,18 @@ def _separation_pairs(clip: str, view: str, metrics: dict, truth_csv: Path) -> l
     return pairs
 
 
+def _mean_truth_drop(truth: dict, row) -> float:
+    """The programmed drop averaged over a stance's frames: the 3D pelvic obliquity (+ = right side lower)
+    turned towards the swing side (single-leg stands start level, so no reference is needed)."""
+    frames = truth["per_frame"]
+    if "pelvic_obliquity_deg" not in frames or "stance_leg" not in truth.get("task", {}):
+        return float("nan")
+    t_s, obliquity = np.asarray(frames["t_s"]), np.asarray(frames["pelvic_obliquity_deg"], float)
+    inside = (t_s >= row.start_s) & (t_s <= row.end_s)
+    towards_swing = 1.0 if row.side == "left" else -1.0
+    return float(towards_swing * obliquity[inside].mean()) if inside.any() else float("nan")
+
+
 def _pelvis_pairs(clip: str, view: str, metrics: dict, truth: dict) -> list[Pair]:
     """Peak contralateral pelvic drop per stance against the programmed peak (per rep for single-leg
     squats, the clip's peak for single-leg stands). Only stances on the programmed stance leg that overlap
@@ -144,6 +156,11 @@ def _pelvis_pairs(clip: str, view: str, metrics: dict, truth: dict) -> list[Pair
             value = float(getattr(row, metric, np.nan))
             if np.isfinite(value) and np.isfinite(expected):
                 pairs.append(Pair(clip, view, metric, row.side, value, expected))
+        mean = _mean_truth_drop(truth, row)
+        for metric in ("mean_drop_deg", "sticker_mean_drop_deg"):
+            value = float(getattr(row, metric, np.nan))
+            if np.isfinite(value) and np.isfinite(mean):
+                pairs.append(Pair(clip, view, metric, row.side, value, mean))
     return pairs
 
 

@@ -75,7 +75,8 @@ STICKER_MAX_CONFIDENCE = 0.9
 MIN_STICKER_SHARE = 0.5
 STICKER_LIMITATION = (
     "from the two pelvis stickers (ASIS or PSIS), the validated 2D method (Dingenen et al. 2018: ICC "
-    "0.90-0.99 against 3D); it assumes the stickers sit on the same bony points on both sides"
+    "0.90-0.99 against 3D); it assumes the stickers sit on the same bony points on both sides; re-placed "
+    "on another day they read up to 2.7-2.8° differently (smallest detectable difference, same study)"
 )
 TRUNK_LEAN_MAX_CONFIDENCE = 0.7
 TRUNK_LEAN_LIMITATION = (

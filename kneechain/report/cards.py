@@ -272,7 +272,10 @@ def error_text(rows: list[dict], metric: str) -> str:
     margins = [float(r["error_margin"]) for r in rows if isinstance(r.get("error_margin"), int | float)]
     if not margins or max(margins) <= 0:
         return ""
-    margin = format_number(max(margins), decimals_for(metric) + 1) + unit_text(unit_of(metric))
+    digits = decimals_for(metric) + 1
+    while digits < 4 and float(format_number(max(margins), digits) or 0) == 0:  # never "±0.0"
+        digits += 1
+    margin = format_number(max(margins), digits) + unit_text(unit_of(metric))
     return (f"Measured error ±{margin}: 95% of readings on kneechain's validation clips were this close to "
             "the truth; a value this close to the limit is shown as at the limit")  # fmt: skip
 
