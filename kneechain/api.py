@@ -246,7 +246,8 @@ def find_pelvis_stickers(video_path: Path, movement: MovementAnalysis) -> pd.Dat
     """The clinic's two pelvis stickers in a front/back clip whose task measures pelvic drop
     (``kneechain.pose.stickers``); None when the clip has none (seen in under ``MIN_STICKER_FRAMES``)."""
     frontal = movement.view.view in ("front", "back")
-    if not (movement.verdict.usable and frontal and "pelvic_drop" in FAMILIES_BY_TASK[movement.task.task]):
+    pelvis = "pelvic_drop" in FAMILIES_BY_TASK.get(movement.task.task, ())
+    if not (movement.verdict.usable and frontal and pelvis):
         return None
     stickers = track_stickers(video_path, movement.track, movement.view.view)
     return stickers if np.isfinite(stickers["left_x_px"]).mean() >= MIN_STICKER_FRAMES else None
