@@ -231,7 +231,8 @@ def evaluate_sign(ctx: SideContext, rule: SignRule, side: str) -> Scored | str |
         return borderline
     present = reading.value < threshold if rule.below else reading.value > threshold
     comparison = ("<" if present else ">=") if rule.below else (">" if present else "<=")
-    evidence = _evidence(reading, rule.label, key, threshold, comparison,
+    label = f"{rule.label} (stickers)" if reading.metric.startswith("sticker_") else rule.label
+    evidence = _evidence(reading, label, key, threshold, comparison,
                          rule.domain if present else "normal", ctx.config)  # fmt: skip
     return Scored(evidence, weight_of(ctx.config, rule.sign, present), rule.domain, present, reading.reasons)
 
