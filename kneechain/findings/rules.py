@@ -89,7 +89,7 @@ SIGN_RULES = (
     SignRule("valgus", "knee valgus (FPPA)", FPPA_METRICS, ("valgus.fppa_upper_deg",), "knee", True),
     SignRule(
         "valgus",
-        "knees inside the ankles (knee-to-ankle separation)",
+        "knee-to-ankle separation",
         SEPARATION_METRICS,
         ("valgus.knee_ankle_separation_lower_ratio",),
         "knee",
