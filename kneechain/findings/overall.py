@@ -16,7 +16,8 @@ CALLED = ("hip-driven", "foot-driven", "mixed")
 HIP_STEPS = (
     "Hip abductor and lateral rotator strength (e.g. side-lying hip abduction, hand-held dynamometry).",
     "Pelvic drop and trunk lean by eye in single-leg stance and a single-leg squat (Trendelenburg sign): "
-    "video landmarks under-read pelvic drop.",
+    "video landmarks under-read pelvic drop; for a measured drop, film again with two round green stickers "
+    "on the ASIS (from the front) or on the PSIS dimples (from behind).",
 )
 FOOT_STEPS = (
     "Ankle dorsiflexion range with the weight-bearing lunge test (under about 9-10 cm or 35° is usually "
