@@ -31,6 +31,12 @@ sign (``PELVIC_DROP_LIMITATION``). With true hip joint centres (projected motion
 agrees with the ASIS-line obliquity to within 0.1° (two OpenSim walks, 30 and 60 fps). Hence the low
 confidence cap.
 
+With the clinic's two pelvis stickers (ASIS from the front, PSIS from behind; ``kneechain.pose.stickers``)
+the same drop is measured on the sticker line: ``sticker_peak_drop_deg`` / ``sticker_mean_drop_deg`` per
+stance (NaN for a stance where the stickers were seen in under ``MIN_STICKER_SHARE`` of its frames, named in
+the quality ``sticker_drop``), series ``sticker_obliquity_deg``. On rendered clips it is within 0.1° of the
+programmed drop (``docs/accuracy.md``); the findings use it instead of the hip landmarks.
+
 Norms (docs/clinical-metrics.md): minimal detectable change of pelvis-on-femur angle in single-leg stance
 about 4°; running: each 1° more drop raised injury odds (Bramah 2018), group means about 7.5° injured vs
 5.5° healthy (unverified); at least about 6 steps for a stable gait mean (Dingenen 2018).
