@@ -239,7 +239,7 @@ def _write_reports(result: AnalysisResult, report: ReportOptions, side_of_pain: 
         html_to_pdf(html, result.output_dir / "report.pdf", report.paper)
 
 
-MIN_STICKER_FRAMES = 0.1  # a clip "has" stickers when both are seen in at least this share of its frames
+MIN_STICKER_FRAMES = 0.5  # a clip "has" stickers when both are seen in at least this share of its frames
 
 
 def find_pelvis_stickers(video_path: Path, movement: MovementAnalysis) -> pd.DataFrame | None:

@@ -89,3 +89,28 @@ def test_hidden_stickers_fall_back_with_a_warning(sample_tracks):
     assert np.isfinite(row.peak_drop_deg)  # the hip-landmark value is still there
     assert not result.quality["sticker_drop"].measured
     assert "not seen" in " ".join(result.quality["sticker_drop"].reasons)
+
+
+def test_long_or_ragged_green_shapes_are_not_stickers():
+    """Two thin green strips (a stripe, a leaf) side by side near the hips are not a sticker pair."""
+    image = np.full((400, 400, 3), 120, np.uint8)
+    cv2.line(image, (140, 190), (160, 215), GREEN_BGR, 3)
+    cv2.line(image, (240, 190), (262, 212), GREEN_BGR, 3)
+    assert find_sticker_pair(image, np.array([200.0, 200.0]), 400.0) is None
+
+
+@pytest.mark.slow
+@pytest.mark.shared
+def test_grass_around_a_real_subject_is_not_taken_for_stickers(shared_tracks):
+    """The outdoor reverse lunge (green grass around the legs): sticker-like pairs in at most a few frames,
+    far below what makes kneechain use stickers."""
+    from kneechain.api import MIN_STICKER_FRAMES
+    from kneechain.movement.pipeline import understand_movement
+    from kneechain.pose.stickers import track_stickers
+    from tests.conftest import SHARED_VIDEOS, require_shared
+
+    name = "lunge_front_01_reverse_5reps_outdoor.mp4"
+    video = require_shared(SHARED_VIDEOS / name)
+    analysis = understand_movement(shared_tracks[name])
+    stickers = track_stickers(video, analysis.track, analysis.view.view)
+    assert np.isfinite(stickers["left_x_px"]).mean() < 0.2 * MIN_STICKER_FRAMES

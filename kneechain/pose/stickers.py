@@ -8,9 +8,12 @@ thighs, not the pelvis (``kneechain.metrics.pelvis``); the sticker line follows 
 Finding them, per frame (OpenCV, no model): pixels of the sticker colour (hue ``hue_range`` on OpenCV's
 0-180 scale, saturation and value above their minimums: fluorescent green by default, which skin, clothing
 and rooms rarely have) inside a window around the subject's hip centre (``search_leg`` leg lengths each
-way); connected blobs whose area is that of a sticker of 1-6 cm diameter at the subject's scale; the two
-largest, if they lie side by side (at most ``max_tilt_deg`` from level and 0.05-0.6 leg lengths apart). A
-frame where fewer than two are seen has no sticker line (the hips are used there, with a warning). The
+way); connected blobs whose area is that of a sticker of 1-6 cm diameter at the subject's scale and that
+are disc-like (``max_aspect``, ``min_fill``); the two largest, if they lie side by side (at most
+``max_tilt_deg`` from level and 0.05-0.6 leg lengths apart). Over the clip, a frame's pair must keep the
+usual spacing and place relative to the hips (``steady_*``): stickers stay put on the pelvis, green things
+around the subject do not. A frame without such a pair has no sticker line (the hips are used there, with
+a warning). The
 stickers' centroids are sub-pixel; left and right follow from the view (front: the subject's left is on the
 image right; back: on the image left).
 """
@@ -42,6 +45,10 @@ class StickerConfig:
     diameter_range_leg: tuple[float, float] = (0.012, 0.07)  # 1-6 cm on an 85 cm leg
     spacing_range_leg: tuple[float, float] = (0.05, 0.6)
     max_tilt_deg: float = 30.0
+    max_aspect: float = 2.5  # a disc seen obliquely is an ellipse
+    min_fill: float = 0.55
+    steady_spacing: float = 0.25  # a frame's pair spacing within this fraction of the clip's median
+    steady_offset_leg: float = 0.1  # the pair's midpoint within this of its median offset from the hips
 
 
 def _window(shape: tuple[int, ...], centre: np.ndarray, half_px: float) -> tuple[slice, slice] | None:
@@ -49,6 +56,15 @@ def _window(shape: tuple[int, ...], centre: np.ndarray, half_px: float) -> tuple
     x0, x1 = int(max(centre[0] - half_px, 0)), int(min(centre[0] + half_px, width))
     y0, y1 = int(max(centre[1] - half_px, 0)), int(min(centre[1] + half_px, height))
     return (slice(y0, y1), slice(x0, x1)) if x1 > x0 and y1 > y0 else None
+
+
+def _round(stat: np.ndarray, config: StickerConfig) -> bool:
+    """Whether a blob (a row of ``connectedComponentsWithStats``) is disc-like: its bounding box at most
+    ``max_aspect`` long for its width and filled to at least ``min_fill`` (a disc fills pi/4 = 0.79; the
+    ragged green of grass or a leaf pattern does not)."""
+    width, height = stat[cv2.CC_STAT_WIDTH], stat[cv2.CC_STAT_HEIGHT]
+    aspect = max(width, height) / max(min(width, height), 1)
+    return aspect <= config.max_aspect and stat[cv2.CC_STAT_AREA] / (width * height) >= config.min_fill
 
 
 def find_sticker_pair(image_bgr: np.ndarray, hip_centre: np.ndarray, leg_px: float,
@@ -63,7 +79,8 @@ def find_sticker_pair(image_bgr: np.ndarray, hip_centre: np.ndarray, leg_px: flo
     mask = cv2.inRange(hsv, low, (config.hue_range[1], 255, 255))
     count, _, stats, centroids = cv2.connectedComponentsWithStats(mask, connectivity=8)
     smallest, largest = (np.pi / 4 * (d * leg_px) ** 2 for d in config.diameter_range_leg)
-    blobs = [k for k in range(1, count) if smallest * 0.5 <= stats[k, cv2.CC_STAT_AREA] <= largest]
+    blobs = [k for k in range(1, count) if smallest * 0.5 <= stats[k, cv2.CC_STAT_AREA] <= largest
+             and _round(stats[k], config)]  # fmt: skip
     if len(blobs) < 2:
         return None
     two = sorted(blobs, key=lambda k: -stats[k, cv2.CC_STAT_AREA])[:2]
@@ -89,7 +106,23 @@ def track_stickers(video_path: str | os.PathLike, track: LandmarkTrack, view: st
         if pair is not None:
             left, right = (pair[1], pair[0]) if view == "front" else (pair[0], pair[1])
             found[k] = [*left, *right]
+    found[~_steady(found, hips, leg_px, config)] = np.nan
     return pd.DataFrame({"t_s": track.t_s, **dict(zip(STICKER_COLUMNS[1:], found.T, strict=True))})
+
+
+def _steady(found: np.ndarray, hips: np.ndarray, leg_px: float, config: StickerConfig) -> np.ndarray:
+    """Frames whose pair keeps the clip's usual spacing and place relative to the hip centre (stickers stay
+    put on the pelvis; green things around the subject do not)."""
+    spacing = np.hypot(found[:, 2] - found[:, 0], found[:, 3] - found[:, 1])
+    offset = (found[:, :2] + found[:, 2:]) / 2.0 - hips
+    seen = np.isfinite(spacing)
+    if not seen.any():
+        return seen
+    usual_spacing, usual_offset = np.median(spacing[seen]), np.median(offset[seen], axis=0)
+    with np.errstate(invalid="ignore"):
+        same_spacing = np.abs(spacing / usual_spacing - 1.0) <= config.steady_spacing
+        same_place = np.linalg.norm(offset - usual_offset, axis=1) <= config.steady_offset_leg * leg_px
+    return seen & same_spacing & same_place
 
 
 def sticker_obliquity_at(stickers: pd.DataFrame | None, t_s: np.ndarray) -> np.ndarray | None:
