@@ -42,6 +42,7 @@ SAMPLE_SIGNS = {
     "squat_front": {"valgus_deg": "0/8/15 left, 0/8/10 right"},
     "squat_side": {"heel_rise_cm": [0, 0, 4], "knee_travel_cm": [-3, 5, 12]},
     "single_leg_stand_front": {"pelvic_drop_deg": 6},
+    "single_leg_stand_stickers_front": {"pelvic_drop_deg": 6, "stickers": "asis"},
     "single_leg_squat_front": {"fppa_deg": "4/10/17 left, 3/8/14 right", "pelvic_drop_deg": [0, 3, 6]},
     "walk_side": {"step_length_asymmetry_pct": 14},
 }

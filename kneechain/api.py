@@ -45,7 +45,7 @@ from kneechain.movement.pipeline import MovementAnalysis, MovementOptions, under
 from kneechain.movement.subject import select_subject
 from kneechain.pose import PoseConfig, estimate_poses, pose_provenance
 from kneechain.pose.estimator import ProgressCallback
-from kneechain.pose.stickers import sticker_obliquity_at, track_stickers
+from kneechain.pose.stickers import sticker_obliquity_at, sticker_placement, track_stickers
 from kneechain.report.annotated_video import write_annotated_video
 from kneechain.report.face_blur import bystander_faces_px
 from kneechain.report.keyframes import write_key_frames
@@ -250,7 +250,12 @@ def find_pelvis_stickers(video_path: Path, movement: MovementAnalysis) -> pd.Dat
     if not (movement.verdict.usable and frontal and pelvis):
         return None
     stickers = track_stickers(video_path, movement.track, movement.view.view)
-    return stickers if np.isfinite(stickers["left_x_px"]).mean() >= MIN_STICKER_FRAMES else None
+    if np.isfinite(stickers["left_x_px"]).mean() < MIN_STICKER_FRAMES:
+        return None
+    # The spacing tells ASIS (front) from PSIS (back): used only when it confirms the view, which decides
+    # which sticker is the subject's left.
+    placement = sticker_placement(stickers, movement.track)
+    return stickers if placement == {"front": "asis", "back": "psis"}[movement.view.view] else None
 
 
 def measure_poses(

@@ -114,3 +114,19 @@ def test_grass_around_a_real_subject_is_not_taken_for_stickers(shared_tracks):
     analysis = understand_movement(shared_tracks[name])
     stickers = track_stickers(video, analysis.track, analysis.view.view)
     assert np.isfinite(stickers["left_x_px"]).mean() < 0.2 * MIN_STICKER_FRAMES
+
+
+@pytest.mark.parametrize(("spacing_px", "placement"), [(240.0, "asis"), (100.0, "psis"), (160.0, None)])
+def test_the_stickers_spacing_tells_asis_from_psis(spacing_px, placement):
+    """Against hip landmarks 200 px apart: ASIS stickers sit wider than the hips, PSIS stickers much closer
+    together; in between, the placement is not decided (and the stickers are not used)."""
+    from kneechain.pose.stickers import sticker_placement
+    from kneechain.track import LandmarkTrack
+    from kneechain.video import VideoInfo
+
+    t_s = np.arange(10) / 30.0
+    hips = {"left_hip": np.tile([500.0, 600.0], (10, 1)), "right_hip": np.tile([300.0, 600.0], (10, 1))}
+    video = VideoInfo("synthetic.mp4", 0, 800, 1000, 30.0, 10, float(t_s[-1]), "synthetic", 0)
+    track = LandmarkTrack.from_named_points(t_s, hips, video)
+    stickers = _table(np.array([400.0 + spacing_px / 2, 560.0]), np.array([400.0 - spacing_px / 2, 560.0]))
+    assert sticker_placement(pd.concat([stickers] * 10, ignore_index=True), track) == placement

@@ -216,7 +216,10 @@ def _sticker_quality(table: pd.DataFrame, common: list) -> MetricQuality:
         for row in hidden.itertuples()
     )
     seen_share = (1.0 - len(hidden) / len(table), ())
-    return combine_quality([*common, seen_share], STICKER_MAX_CONFIDENCE, STICKER_LIMITATION, reasons)
+    # The view is confirmed by the stickers' spacing (ASIS from the front, PSIS from behind:
+    # ``kneechain.pose.stickers.sticker_placement``), so MediaPipe's front/back doubt does not apply.
+    confirmed = [(1.0, ()), *common[1:]]
+    return combine_quality([*confirmed, seen_share], STICKER_MAX_CONFIDENCE, STICKER_LIMITATION, reasons)
 
 
 def _periods(stances: pd.DataFrame | None, phases: pd.DataFrame) -> list[tuple[int, str, str, float, float]]:

@@ -32,6 +32,10 @@ from kneechain.track import LandmarkTrack
 from kneechain.video import iter_frames
 
 STICKER_COLUMNS = ("t_s", "left_x_px", "left_y_px", "right_x_px", "right_y_px")
+# Sticker spacing over hip-landmark spacing (image x): ASIS about 0.23-0.26 m apart and PSIS about 0.08-0.10 m
+# against hip joint centres about 0.17-0.20 m (rendered: ASIS 1.1-1.2, PSIS 0.5). Above ``ASIS_RATIO`` the
+# stickers are on the ASIS (filmed from the front), below ``PSIS_RATIO`` on the PSIS (from behind).
+ASIS_RATIO, PSIS_RATIO = 0.9, 0.7
 
 
 @dataclass(frozen=True)
@@ -123,6 +127,21 @@ def _steady(found: np.ndarray, hips: np.ndarray, leg_px: float, config: StickerC
         same_spacing = np.abs(spacing / usual_spacing - 1.0) <= config.steady_spacing
         same_place = np.linalg.norm(offset - usual_offset, axis=1) <= config.steady_offset_leg * leg_px
     return seen & same_spacing & same_place
+
+
+def sticker_placement(stickers: pd.DataFrame, track: LandmarkTrack) -> str | None:
+    """ "asis" or "psis" from the stickers' spacing relative to the hip landmarks' (median over the frames
+    with both), None when it is in between: which side of the pelvis was filmed, independently of
+    MediaPipe's front/back guess."""
+    spacing = np.abs(stickers["right_x_px"].to_numpy(float) - stickers["left_x_px"].to_numpy(float))
+    hips = np.abs(track.xy_px("left_hip")[:, 0] - track.xy_px("right_hip")[:, 0])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = spacing / hips
+    ratio = ratio[np.isfinite(ratio)]
+    if not len(ratio):
+        return None
+    middle = float(np.median(ratio))
+    return "asis" if middle >= ASIS_RATIO else "psis" if middle <= PSIS_RATIO else None
 
 
 def sticker_obliquity_at(stickers: pd.DataFrame | None, t_s: np.ndarray) -> np.ndarray | None:
