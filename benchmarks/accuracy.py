@@ -49,7 +49,8 @@ SAMPLE_SIGNS = {
 
 
 def analyse(video: Path, cache: Path):
-    """(metrics, findings, movement) of one rendered clip, with the subject's true height given."""
+    """(metrics, findings, movement, truth) of one rendered clip, analysed as ``kneechain analyze`` does
+    (pelvis stickers included) with the subject's true height given."""
     truth = read_truth(video)
     folder = cache / f"{video.parent.name}-{video.stem}"
     folder.mkdir(parents=True, exist_ok=True)
@@ -83,8 +84,8 @@ def summarise(pairs: list[Pair]) -> dict:
 
 
 def call_rows(results: dict[str, tuple]) -> list[dict]:
-    """Each clip's overall call against its programmed signs (``battery.json``; the samples' signs are
-    known from their truth files' descriptions, so they are listed without an expectation)."""
+    """Each clip's overall call and found task beside its programmed signs (``battery.json``, or
+    ``SAMPLE_SIGNS`` for the bundled samples)."""
     return [{"clip": clip, "call": findings.overall.call, "task": movement.task.task, "signs": signs}
             for clip, (findings, movement, signs) in results.items()]  # fmt: skip
 
