@@ -8,7 +8,9 @@ sign stay inside the normal limits of ``kneechain/config/default.toml`` on every
 rise 0, trunk pitch under 45 deg, pelvic drop 0, trunk lean under 5 deg, equal steps, single-leg squat FPPA
 under 7 deg). Heel rises of 1, 2 and 4 cm sit below, at and above kneechain's limit (2 cm, 0.08 foot
 lengths) to probe its detection limit; a step-length asymmetry calls for a gait-asymmetry note, not a
-hip/foot call. Render them with ``scripts/render_battery.py``.
+hip/foot call. Three single-leg stands carry the two pelvis stickers of the clinic's protocol
+(``kneechain.synth.stickers``: ASIS from the front, PSIS from a camera behind the subject). Render them with
+``scripts/render_battery.py``.
 
 Lights are given relative to the camera: (image right, up, towards the camera). In side views the camera
 stands on the subject's ``left`` (world +X; the subject faces / walks towards the image left) or ``right``.
