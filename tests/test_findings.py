@@ -394,6 +394,7 @@ def test_single_leg_stance_without_a_usable_pelvic_drop_is_not_called_normal():
         assert "mean_drop_deg" not in evidence_metrics(finding)
         assert "contralateral pelvic drop" in finding.statement
     assert any("by eye" in step for step in findings.overall.next_steps)
+    assert any("green stickers" in step for step in findings.overall.next_steps)
     reliable = derive_findings({**sets, "pelvis": pelvis((1, 1), (1, 1))}, FRONT, CONFIG)
     assert {f.pattern for f in reliable.sides} == {"none"}
 
@@ -474,6 +475,7 @@ def test_sample_single_leg_stand_does_not_call_an_unmeasurable_pelvis_normal(sam
     assert left.pattern != "none" and left.pattern != "foot-driven"
     assert "mean_drop_deg" not in evidence_metrics(left) or left.pattern == "hip-driven"
     assert any("by eye" in step for step in findings.overall.next_steps)
+    assert any("green stickers" in step for step in findings.overall.next_steps)
 
 
 def test_next_steps_do_not_ask_to_film_this_clip_again():

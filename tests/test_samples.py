@@ -207,3 +207,4 @@ def test_the_sticker_sample_measures_the_programmed_drop_and_calls_it(analyses):
     }
     findings = derive_findings(metrics, info, load_config())
     assert findings.overall.call == "hip-driven", findings.overall.statement
+    assert not any("green stickers" in step for step in findings.overall.next_steps)  # they were used

@@ -16,8 +16,11 @@ CALLED = ("hip-driven", "foot-driven", "mixed")
 HIP_STEPS = (
     "Hip abductor and lateral rotator strength (e.g. side-lying hip abduction, hand-held dynamometry).",
     "Pelvic drop and trunk lean by eye in single-leg stance and a single-leg squat (Trendelenburg sign): "
-    "video landmarks under-read pelvic drop; for a measured drop, film again with two round green stickers "
-    "on the ASIS (from the front) or on the PSIS dimples (from behind).",
+    "video landmarks under-read pelvic drop.",
+)
+STICKER_STEP = (
+    "For a measured pelvic drop, film the single-leg stance again with two round green stickers on the ASIS "
+    "(from the front) or on the PSIS dimples (from behind)."
 )
 FOOT_STEPS = (
     "Ankle dorsiflexion range with the weight-bearing lunge test (under about 9-10 cm or 35° is usually "
@@ -85,7 +88,8 @@ def _next_steps(call: str, findings: Sequence[Finding], task: str | None = None,
     pelvis_unassessed = any("pelvic drop" in reason for f in findings for reason in f.limitations)
     if pelvis_unassessed and HIP_STEPS[1] not in steps:
         steps = (*steps, HIP_STEPS[1])
-    return steps
+    stickers_used = any(e.metric.startswith("sticker_") for f in findings for e in f.evidence)
+    return (*steps, STICKER_STEP) if HIP_STEPS[1] in steps and not stickers_used else steps
 
 
 def against_call(call: str, findings: Sequence[Finding]) -> tuple[Evidence, ...]:
