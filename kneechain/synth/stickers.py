@@ -55,10 +55,3 @@ def dress_stickers(pose: Pose, placement: str) -> list[Ellipsoid]:
                                radii=np.array([STICKER_RADIUS_M, STICKER_RADIUS_M, 0.003]),
                                albedo=srgb_to_linear(STICKER_RGB)))  # fmt: skip
     return discs
-
-
-def sticker_obliquity_deg(points_px: dict[str, np.ndarray]) -> float:
-    """Image obliquity of the sticker line, as ``kneechain.metrics.pelvis`` defines pelvic obliquity:
-    positive when the RIGHT sticker is lower (y down), whichever way the subject faces."""
-    left, right = points_px["left"], points_px["right"]
-    return float(np.degrees(np.arctan2(right[1] - left[1], abs(right[0] - left[0]))))
