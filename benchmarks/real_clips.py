@@ -1,6 +1,6 @@
 """Movement understanding on the labelled real clips: one row per clip of ``../shared/videos/labels.json``
 with what the label says and what kneechain finds (task, view, reps, stance leg, walking directions,
-complete strides), and whether they agree. ``tests/test_labels.py`` asserts the same in CI.
+complete regular strides), and whether they agree. ``tests/test_labels.py`` asserts the same in CI.
 
     python benchmarks/real_clips.py                       # the table (poses cached between runs)
     python benchmarks/real_clips.py --markdown table.md   # also as a Markdown table
@@ -26,6 +26,7 @@ from kneechain.movement.subject import select_subject  # noqa: E402
 from tests.labels_check import (  # noqa: E402
     check_against_labels,
     count_reps,
+    count_usable_strides,
     expected_directions,
     found_directions,
     read_labels,
@@ -65,7 +66,7 @@ def table_rows(videos: Path, cache: Path) -> list[dict]:
     for name, label in read_labels(videos).items():
         analysis = analyse_clip(videos / name, cache)
         mismatches = check_against_labels(analysis, label)
-        strides = "" if analysis.strides is None else str(len(analysis.strides))
+        strides = "" if analysis.strides is None else str(count_usable_strides(analysis))
         agrees = "yes" if not mismatches else "; ".join(mismatches)
         rows.append({"clip": name, "label": describe_label(label), "found": describe_analysis(analysis),
                      "strides": strides, "agrees": agrees})  # fmt: skip

@@ -44,6 +44,13 @@ def count_reps(analysis: MovementAnalysis) -> int:
     return 0 if analysis.reps is None else len(analysis.reps)
 
 
+def count_usable_strides(analysis: MovementAnalysis) -> int:
+    """Complete strides whose events are regular (quality good, or approximate in front/back views): the
+    ones kneechain's gait metrics use."""
+    strides = analysis.strides
+    return 0 if strides is None else int(strides["quality"].isin(("good", "approximate")).sum())
+
+
 def check_against_labels(analysis: MovementAnalysis, label: dict) -> list[str]:
     """Mismatches (empty when all agree) between an analysis and one entry of labels.json."""
     task, view = analysis.task, analysis.view

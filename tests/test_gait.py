@@ -1,6 +1,6 @@
 """Gait events, passes and strides (kneechain.movement.gait): synthetic walks with known event times, OpenSim
-walking trials projected into virtual side and front cameras against their force plates, and the real
-back-and-forth side-view walk."""
+walking trials projected into virtual side, front and back cameras against their force plates (the back
+camera's own checks are in ``test_gait_front_back.py``), and the real back-and-forth side-view walk."""
 
 from __future__ import annotations
 
@@ -258,6 +258,7 @@ _CAMERAS = {
     "side_right": (lambda m: project.virtual_side_camera(m, side="right"), "side"),
     "side_left": (lambda m: project.virtual_side_camera(m, side="left"), "side"),
     "front": (lambda m: project.virtual_front_camera(m), "front"),
+    "back": (lambda m: project.virtual_back_camera(m), "back"),
 }
 
 

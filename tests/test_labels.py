@@ -11,18 +11,19 @@ from kneechain.findings.derive import derive_findings
 from kneechain.metrics.compute import compute_metrics
 from kneechain.movement.pipeline import understand_movement
 from tests.conftest import SHARED_VIDEOS
-from tests.labels_check import check_against_labels, read_labels
+from tests.labels_check import check_against_labels, count_usable_strides, read_labels
 
 pytestmark = [pytest.mark.slow, pytest.mark.shared]
 
 # MediaPipe loses this walker after 1.7 s of his 3.1 s walk away from the camera (he is small and dark):
 # the task must still be right, but there is too little of the walk to measure.
 SEEN_TOO_LITTLE = {"walk_back_03_indoor_away_man.mp4"}
-# Known gap (open work): walking away from the camera the heel strike is found where the foot stops moving
-# in the image; a handheld camera's shake and a walker shrinking into the distance keep the planted foot
-# moving in the image, so too few complete strides come out (the toe-offs are found). Listed so that the
-# test fails when this changes, for better or worse.
-BACK_VIEW_STRIDES_MISSING = {"walk_back_02_indoor_away_woman.mp4", "walk_back_04_outdoor_path_handheld.mp4"}
+# Known gap: this walker's legs are 77-136 px long (median 88 px: the smallest of all the walks, 12 % of the
+# frame height) in dark trousers on a dark floor, so her feet are about 15 px and their image height, from
+# which steps are told walking away from the camera, varies more from frame to frame than between steps:
+# the toe-offs found are irregular and no regular stride comes out. Listed so that the test fails when this
+# changes, for better or worse.
+FEET_TOO_SMALL = {"walk_back_02_indoor_away_woman.mp4"}
 
 
 @pytest.fixture(scope="module")
@@ -49,18 +50,19 @@ def test_every_labelled_video_is_understood(analyses, labels):
             assert not analysis.verdict.usable and analysis.verdict.problems[0].startswith(
                 "This looks like lunges"
             )
-        elif name not in SEEN_TOO_LITTLE | BACK_VIEW_STRIDES_MISSING:
+        elif name not in SEEN_TOO_LITTLE | FEET_TOO_SMALL:
             assert analysis.verdict.usable, (name, analysis.verdict.problems)
     assert mismatches == {}
 
 
 def test_walks_fully_in_view_give_two_strides(analyses, labels):
-    """Every walk whose walker stays in view for two strides yields at least two complete strides."""
+    """Every walk whose walker stays in view for two strides yields at least two complete regular strides."""
     short = {}
     for name, label in labels.items():
-        if label["task"] == "walk" and name not in SEEN_TOO_LITTLE and len(analyses[name].strides) < 2:
-            short[name] = len(analyses[name].strides)
-    assert set(short) == BACK_VIEW_STRIDES_MISSING, short
+        usable = count_usable_strides(analyses[name])
+        if label["task"] == "walk" and name not in SEEN_TOO_LITTLE and usable < 2:
+            short[name] = usable
+    assert set(short) == FEET_TOO_SMALL, short
 
 
 def flagged_gait_asymmetries(analysis) -> list[str]:
@@ -75,6 +77,6 @@ def test_abnormal_gait_flags_a_temporal_asymmetry_and_normal_walks_do_not(analys
     """The simulated circumduction gait (a stiff leg swung out) is flagged with a step, stance or swing time
     asymmetry over 10%; the ordinary walks of the set are not."""
     for name, label in labels.items():
-        if label["task"] == "walk" and name not in SEEN_TOO_LITTLE | BACK_VIEW_STRIDES_MISSING:
+        if label["task"] == "walk" and name not in SEEN_TOO_LITTLE | FEET_TOO_SMALL:
             flagged = flagged_gait_asymmetries(analyses[name])
             assert bool(flagged) == ("abnormal" in label["notes"]), (name, flagged)

@@ -368,7 +368,7 @@ def test_gait_stance_phases_from_events_and_strides():
                            "t_s": [0.1, 0.2, 0.75, 0.65, 1.2]})  # fmt: skip
     phases = gait_stance_phases(events, None)
     assert phases.to_dict("list") == {"side": ["left"], "start_s": [0.1], "end_s": [0.75]}
-    strides = pd.DataFrame({"foot": ["right"], "start_s": [0.65], "toe_off_s": [1.3]})
+    strides = pd.DataFrame({"foot": ["right"], "start_s": [0.1], "heel_strike_s": [0.65], "toe_off_s": [1.3]})
     assert gait_stance_phases(None, strides).to_dict("list") == {
         "side": ["right"],
         "start_s": [0.65],

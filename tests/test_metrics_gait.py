@@ -292,7 +292,7 @@ def _true_step_m(prints: dict, step) -> float:
         return found[0] if found else np.nan
 
     other = "left" if step.side == "right" else "right"
-    return at(step.side, step.heel_strike_s) - at(other, step.previous_heel_strike_s)
+    return at(step.side, step.end_s) - at(other, step.start_s)
 
 
 def _leg_length_m(markers, keypoints, side: str) -> float:
@@ -321,13 +321,13 @@ def _mocap_steps() -> pd.DataFrame:
             events = detect_gait_events(track, "side")
             steps = compute_gait_parameters(track, SIDE, events, build_strides(events)).items["steps"]
             for step in steps.itertuples():
-                plate = strikes[np.abs(strikes["t_s"] - step.heel_strike_s) < 0.05]
-                before = strikes[np.abs(strikes["t_s"] - step.previous_heel_strike_s) < 0.05]
+                plate = strikes[np.abs(strikes["t_s"] - step.end_s) < 0.05]
+                before = strikes[np.abs(strikes["t_s"] - step.start_s) < 0.05]
                 plate_s = (
                     plate["t_s"].iloc[0] - before["t_s"].iloc[0] if len(plate) and len(before) else np.nan
                 )
                 rows.append({"trial": trial, "camera": camera, "side": step.side, "landing": step.landing,
-                             "strike_s": step.heel_strike_s, "true_m": _true_step_m(prints, step),
+                             "strike_s": step.end_s, "true_m": _true_step_m(prints, step),
                              "video_m": step.step_length_leg * leg_m, "video_step_s": step.step_time_s,
                              "plate_step_s": plate_s})  # fmt: skip
     return pd.DataFrame(rows)
@@ -376,7 +376,7 @@ def test_rendered_walk_step_lengths_and_times_against_truth(sample_tracks):
     steps = result.items["steps"]
     assert len(steps) >= 4
     for step in steps.itertuples():
-        expected = min(truth["task"]["steps"], key=lambda s: abs(s["heel_strike_s"] - step.heel_strike_s))
+        expected = min(truth["task"]["steps"], key=lambda s: abs(s["heel_strike_s"] - step.end_s))
         assert step.side == expected["side"]
         assert step.step_time_s == pytest.approx(expected["step_time_s"], abs=0.035)
     strides = result.items["strides"]

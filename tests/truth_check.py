@@ -187,7 +187,7 @@ def mocap_event_pairs(errors: pd.DataFrame) -> list[Pair]:
     against their force plates (``tests/test_gait.measure_mocap_errors``): metric ``<event>_s``, measured =
     detected time, truth = force-plate time."""
     chosen = errors[errors["fps"].eq(60) & errors["offset"].eq("default")].dropna(subset=["detected_s"])
-    views = {"side_right": "side", "side_left": "side", "front": "front"}
+    views = {"side_right": "side", "side_left": "side", "front": "front", "back": "back"}
     return [Pair(f"mocap {row.trial}", views[row.camera], f"{row.event}_s", row.foot, row.detected_s,
                  row.reference_s) for row in chosen.itertuples()]  # fmt: skip
 

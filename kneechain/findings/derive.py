@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from kneechain.config import Config, config_hash
+from kneechain.config.accuracy import error_margin
 from kneechain.findings.inputs import Reading, find_metric, read_metric
 from kneechain.findings.model import Evidence, Finding, Findings
 from kneechain.findings.overall import build_overall
@@ -67,6 +68,14 @@ def find_side_differences(ctx: SideContext) -> list[Evidence]:
     return found
 
 
+def symmetry_margin_pct(ctx: SideContext, reading: Reading) -> float:
+    """How far beyond the limit a symmetry index must lie to count: the larger of its measured error
+    (``docs/accuracy.md``) and 1.96 x its standard error from this clip's step-to-step spread (a few noisy
+    steps per side make a large index by chance)."""
+    sampling = 1.96 * reading.sd if reading.sd == reading.sd else float("inf")
+    return max(error_margin(f"{reading.metric}_{SYMMETRY_SIDE}", ctx.view), sampling)
+
+
 def find_gait_asymmetries(ctx: SideContext) -> list[Evidence]:
     """Gait symmetry indices (Robinson: (right - left) / mean x 100 %, summary rows with side
     ``symmetry_index_pct``) of ``GAIT_SYMMETRY_METRICS`` whose magnitude exceeds
@@ -76,7 +85,9 @@ def find_gait_asymmetries(ctx: SideContext) -> list[Evidence]:
     found = []
     for metric in GAIT_SYMMETRY_METRICS:
         reading = read_metric(ctx.metric_sets, (metric,), SYMMETRY_SIDE, ctx.config, ctx.task)
-        if not isinstance(reading, Reading) or abs(reading.value) <= limit:
+        if not isinstance(reading, Reading):
+            continue
+        if abs(reading.value) <= limit + symmetry_margin_pct(ctx, reading):
             continue
         label = next((metric[: -len(s)] for s in ("_leg", "_s") if metric.endswith(s)), metric).replace(
             "_", " "

@@ -64,7 +64,8 @@ TASK_ITEM_KINDS = {"squat": "reps", "single_leg_squat": "reps", "single_leg_stan
 @dataclass(frozen=True)
 class Reading:
     """A usable metric value: mean over ``n_items`` ``item_kind`` on ``side``; ``confidence`` is the
-    metric's quality confidence capped by the item count; ``reasons`` are the quality's reasons."""
+    metric's quality confidence capped by the item count; ``reasons`` are the quality's reasons; ``sd``: the
+    summary row's spread (for a gait symmetry index, its standard error from the step-to-step spread)."""
 
     metric: str
     side: str
@@ -74,6 +75,7 @@ class Reading:
     item_kind: str
     confidence: float
     reasons: tuple[str, ...] = ()
+    sd: float = float("nan")
 
 
 @dataclass(frozen=True)
@@ -196,4 +198,4 @@ def read_metric(metric_sets: Mapping[str, MetricSet], names: Sequence[str], side
     n_items = int(row["n"])
     confidence = min(quality.confidence, items_factor(n_items, kind, config))
     return Reading(metric, side, float(row["mean"]), unit_of(metric), n_items, kind, round(confidence, 3),
-                   quality.reasons)  # fmt: skip
+                   quality.reasons, float(row["sd"]))  # fmt: skip

@@ -2,8 +2,10 @@
 
 Per complete stride (``build_strides``'s table; side = the stride's foot): stride time, stance and swing
 time, stance %, double support (both feet down, s), stride length and walking speed. Per step (two
-consecutive heel strikes of opposite feet in one pass; side = the foot that strikes, i.e. the leading foot):
-step time, cadence (60 / step time, steps/min) and step length. Durations are seconds (frame-rate
+consecutive heel strikes of opposite feet in one pass; side = the foot that strikes, i.e. the leading foot;
+walking away from the camera, where the toe-off is the sharp event, two consecutive toe-offs, side = the
+foot that leaves first, whose heel strike lies between them): step time, cadence (60 / step time,
+steps/min) and step length. Durations are seconds (frame-rate
 independent: events are sub-frame); lengths are leg lengths (``_leg``, ``kneechain.metrics.scale``) and cm
 / m/s with the subject's height.
 
@@ -33,7 +35,8 @@ stride, a 2 leg-length step) makes its item's ``quality`` the reason, and is lef
 
 Symmetry index (Robinson et al. 1987): SI = (R - L) / (0.5 (R + L)) x 100 % of the side means; positive =
 right larger; a magnitude above about 10 % is commonly called asymmetric (unverified). Reported in the
-summary as rows with side "symmetry_index_pct" (``n`` = the smaller side count), and cadence, whose per-side
+summary as rows with side "symmetry_index_pct" (``n`` = the smaller side count, ``sd`` = the index's standard
+error from the two sides' step-to-step spread, ``symmetry_index_se_pct``), and cadence, whose per-side
 split means little, as side "both": 120 / (mean left step time + mean right step time), so that an extra
 step of one side does not bias it.
 """
@@ -50,6 +53,7 @@ from kneechain.metrics.scale import BodyScale, estimate_body_scale, near_side
 from kneechain.metrics.summary import SUMMARY_COLUMNS, MetricQuality, MetricSet, summarize_by_side
 from kneechain.movement.body import SIDES
 from kneechain.movement.gait import view_name
+from kneechain.movement.strides import pass_anchors
 from kneechain.track import LandmarkTrack
 
 STRIDE_VALUE_COLUMNS = (
@@ -59,7 +63,7 @@ STRIDE_VALUE_COLUMNS = (
 STEP_VALUE_COLUMNS = ("step_time_s", "cadence_steps_min", "step_length_leg", "step_length_cm")
 STRIDE_ITEM_COLUMNS = ("side", "pass_id", "start_s", "end_s", "quality", "included", *STRIDE_VALUE_COLUMNS)
 STEP_ITEM_COLUMNS = (
-    "side", "pass_id", "heel_strike_s", "previous_heel_strike_s", "landing", "position_leg",
+    "side", "pass_id", "anchor", "start_s", "end_s", "landing", "position_leg",
     "step_length_raw_leg", "quality", "included", *STEP_VALUE_COLUMNS,
 )  # fmt: skip
 LENGTH_COLUMNS = ("stride_length_leg", "stride_length_cm", "walking_speed_leg_s", "walking_speed_m_s",
@@ -69,7 +73,8 @@ SYMMETRY_SIDE = "symmetry_index_pct"
 
 SIDES_UNCERTAIN = (
     "which foot is the left one could not be told from the video (the pose model's left/right labels did "
-    "not alternate with the steps): each foot's values are its own, but left and right may be exchanged"
+    "not follow the steps, nor, seen from the front or behind, did the feet's sides of the image): each "
+    "foot's values are its own, but left and right may be exchanged"
 )
 
 
@@ -142,19 +147,23 @@ def _pass_info(track: LandmarkTrack, events: pd.DataFrame, strides: pd.DataFrame
 def _step_rows(
     track: LandmarkTrack, events: pd.DataFrame, info: dict, scale: BodyScale, config: GaitParamConfig
 ) -> list[dict]:
-    rows = []
-    strikes = events[events["event"] == "heel_strike"].sort_values("t_s")
-    for pass_id, group in strikes.groupby("pass_id"):
-        p = info[int(pass_id)]
+    """Consecutive anchor events (``anchor_event``) of opposite feet in a pass. Heel strikes: the step of
+    the foot that strikes second. Toe-offs (walking away): the step of the foot that leaves first, whose
+    heel strike lies between them."""
+    rows, anchors = [], pass_anchors(events)
+    for pass_id, group in events.sort_values("t_s").groupby("pass_id"):
+        p, anchor = info[int(pass_id)], anchors[int(pass_id)]
+        group = group[group["event"] == anchor]
         for before, after in zip(group.iloc[:-1].itertuples(), group.iloc[1:].itertuples(), strict=True):
             if before.foot == after.foot:
                 continue
             prints = [heel_footprint_px(track, e.foot, e.t_s, p, config) for e in (before, after)]
             leg_px, centre = scale.leg_length_px, track.video.width_px / 2.0
-            landing = "unknown" if p["near"] is None else "near" if after.foot == p["near"] else "far"
+            side = after.foot if anchor == "heel_strike" else before.foot
+            landing = "unknown" if p["near"] is None else "near" if side == p["near"] else "far"
             quality = next((q for q in (before.quality, after.quality) if q != "good"), "good")
-            rows.append({"side": after.foot, "pass_id": int(pass_id), "heel_strike_s": after.t_s,
-                         "previous_heel_strike_s": before.t_s, "landing": landing,
+            rows.append({"side": side, "pass_id": int(pass_id), "anchor": anchor, "start_s": before.t_s,
+                         "end_s": after.t_s, "landing": landing,
                          "position_leg": p["sign"] * ((prints[0] + prints[1]) / 2.0 - centre) / leg_px,
                          "step_length_raw_leg": p["sign"] * (prints[1] - prints[0]) / leg_px,
                          "quality": quality, "step_time_s": after.t_s - before.t_s})  # fmt: skip
@@ -195,8 +204,10 @@ def build_step_table(
         return steps, float("nan")
     usable_quality = ("good",) if lateral else ("good", "approximate")
     same_foot = [steps["pass_id"], steps["side"]]  # a limp alternates long and short steps: compare like
-    median_step = steps.groupby(same_foot)["step_time_s"].transform("median")
-    regular = np.abs(steps["step_time_s"] / median_step - 1.0) <= config.max_step_time_deviation
+    typical = [steps.groupby(keys)["step_time_s"].transform("median") for keys in (same_foot, "pass_id")]
+    # ... or with every step of the pass, for a foot with few steps, one of them across a missed event
+    deviation = np.minimum(*(np.abs(steps["step_time_s"] / median - 1.0) for median in typical))
+    regular = deviation <= config.max_step_time_deviation
     steps["included"] = steps["quality"].isin(usable_quality) & regular
     steps.loc[steps["quality"].eq("good") & ~regular, "quality"] = "irregular_step_time"
     if lateral:
@@ -272,13 +283,23 @@ def summarize_gait(strides: pd.DataFrame, steps: pd.DataFrame) -> pd.DataFrame:
         rows.append(("cadence_steps_min", "both", len(cadence), mean, sd, cadence.min(), cadence.max()))
     nan = float("nan")
     for metric, group in summary.groupby("metric", sort=False):
-        means = dict(zip(group["side"], group["mean"], strict=True))
-        counts = dict(zip(group["side"], group["n"], strict=True))
-        if "left" in means and "right" in means:
-            index = symmetry_index_pct(means["right"], means["left"])
-            rows.append((metric, SYMMETRY_SIDE, min(counts["left"], counts["right"]), index, nan, nan, nan))
+        by_side = group.set_index("side")
+        if "left" in by_side.index and "right" in by_side.index:
+            left, right = by_side.loc["left"], by_side.loc["right"]
+            index = symmetry_index_pct(right["mean"], left["mean"])
+            rows.append((metric, SYMMETRY_SIDE, min(left["n"], right["n"]), index,
+                         symmetry_index_se_pct(right, left), nan, nan))  # fmt: skip
     extra = pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS))
     return pd.concat([summary, extra], ignore_index=True) if rows else summary
+
+
+def symmetry_index_se_pct(right: pd.Series, left: pd.Series) -> float:
+    """Standard error of the symmetry index from each side's spread and count (summary rows): 100 x the
+    standard error of the difference of the side means over their average. NaN with fewer than two items
+    on a side."""
+    variance = sum(float(side["sd"]) ** 2 / float(side["n"]) for side in (right, left))
+    average = 0.5 * (float(right["mean"]) + float(left["mean"]))
+    return float(100.0 * np.sqrt(variance) / abs(average)) if average else float("nan")
 
 
 def _timing_factor(track: LandmarkTrack, config: GaitParamConfig) -> tuple[float, list[str]]:
@@ -357,7 +378,7 @@ def assess_gait_quality(view: object, track: LandmarkTrack, tables: tuple[pd.Dat
         )
         quality[column] = _column_quality(column, n_per_side, column_base, column_reasons, limits, config)
     quality = screened_quality(quality, strides, GAIT_SCREENS, "{side} stride at {start_s:.1f} s")
-    return screened_quality(quality, steps, GAIT_SCREENS, "{side} step at {heel_strike_s:.1f} s")
+    return screened_quality(quality, steps, GAIT_SCREENS, "{side} step ending at {end_s:.1f} s")
 
 
 def _empty_gait_set(track: LandmarkTrack, reason: str) -> MetricSet:

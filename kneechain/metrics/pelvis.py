@@ -125,7 +125,7 @@ def gait_stance_phases(gait_events: pd.DataFrame | None, strides: pd.DataFrame |
                 if kinds[k] == "heel_strike" and kinds[k + 1] == "toe_off":
                     rows.append((foot, times[k], times[k + 1]))
     elif strides is not None and len(strides):
-        rows = [(s.foot, float(s.start_s), float(s.toe_off_s)) for s in strides.itertuples()]
+        rows = [(s.foot, float(s.heel_strike_s), float(s.toe_off_s)) for s in strides.itertuples()]
     return pd.DataFrame(rows, columns=["side", "start_s", "end_s"]).sort_values("start_s", ignore_index=True)
 
 

@@ -171,6 +171,20 @@ def virtual_front_camera(markers: MarkerData, distance_m: float = 3.0, height_m:
     return _camera(position, position - axis, width_px, height_px, horizontal_fov_deg)
 
 
+def virtual_back_camera(markers: MarkerData, distance_m: float = 2.0, height_m: float = 1.0,
+                        lateral_m: float = 0.0, width_px: int = 1080, height_px: int = 1920,
+                        horizontal_fov_deg: float = 45.0) -> Camera:  # fmt: skip
+    """A level camera behind the walker, ``distance_m`` before the pelvis's first position along the walking
+    direction and ``lateral_m`` to the subject's right of the path, ``height_m`` above the floor, looking
+    along the path (the subject walks away from it). Default: portrait phone, 45° horizontal field of view."""
+    path = pelvis_path_m(markers)
+    axis = walking_axis_m(markers)
+    start = path[0].copy()
+    start[1] = height_m
+    position = start - distance_m * axis + lateral_m * np.cross(axis, _UP)
+    return _camera(position, position + axis, width_px, height_px, horizontal_fov_deg)
+
+
 def resample_markers(markers: MarkerData, rate_hz: float) -> MarkerData:
     """Markers linearly interpolated onto a uniform grid at ``rate_hz`` (from the first sample)."""
     t_s = np.arange(markers.t_s[0], markers.t_s[-1] + 1e-9, 1.0 / rate_hz)

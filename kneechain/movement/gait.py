@@ -4,9 +4,13 @@ Passes: the subject walks in one direction between turns, or between entering an
 and oblique views: the direction is the sign of the hip centre's horizontal image velocity, counted when the
 speed exceeds ``min_walking_speed_leg_s`` leg lengths per second. Front and back views: the direction is
 whether the body grows (walking towards the camera) or shrinks (away) in the image: the relative rate of
-change of the trunk length. Frames missing the hips, heels or toes for longer than ``max_gap_s`` split passes;
-passes shorter than ``min_pass_s`` are dropped. Without any progression (treadmill, walking on the spot) each
-usable stretch is one pass facing the way the feet point (side) or the camera (front).
+change of the trunk length; a stretch where the size holds still (a camera carried after the walker) or
+reverses for less than ``min_pass_s`` (shake) joins the pass beside it unless it lies between passes of
+opposite directions (a turn). Frames missing the hips or the feet (side views: any of the four foot points;
+front and back views, where the far foot hides behind the near leg for part of each step: both heels or
+both toes) for longer than ``max_gap_s`` split passes; passes shorter than ``min_pass_s`` are dropped.
+Without any progression (treadmill, walking on the spot) each usable stretch is one pass facing the way the
+feet point (side) or the camera (front).
 
 Side (and oblique) views, Zeni et al. 2008 (Gait Posture 27:710): along the walking direction, heel strike =
 the heel's most anterior position relative to the hip centre, toe-off = the toe's (``foot_index``) most
@@ -17,21 +21,25 @@ OpenSim walking trials projected to 60 Hz video, Zeni's heel strikes came 5-27 m
 (mean 22 ms on one trial, 15 ms on the other), so ``side_heel_strike_offset_s`` (20 ms) is added; a bias
 estimated on either trial alone brings 11 of the other's 12 strikes within one 60 Hz frame.
 
-Front and back views ("perspective Zeni"): a camera above the floor sees a grounded foot lower in the image
-the nearer it is. Relative to a slow trend of the hip centre (low-passed at ``trend_cutoff_hz``, below the
-step frequency, so the pelvis's vertical bounce is removed) and in units of the trend of the trunk length,
-walking towards the camera the heel is lowest in the image when it is on the floor and most anterior: heel
-strike = peak of that heel signal. Walking away, the toe is lowest when it is on the floor and most
-posterior: toe-off = peak of the toe signal. The other event is blurred in these views, because the foot's
-first (or last) motion runs almost along the camera ray (after toe-off the toe rises and advances along
-the line to a hip-height camera): it is taken where the toe starts (towards: toe-off) or the heel stops
-(away: heel strike) moving in the image, at ``motion_fraction`` of the foot's swing peak speed; this is
+Front and back views ("perspective Zeni", ``kneechain.movement.gait_front``): a camera above the floor sees
+a grounded foot lower in the image the nearer it is. Relative to a slow trend of the hip centre (low-passed
+at ``trend_cutoff_hz``, below the step frequency, so the pelvis's vertical bounce is removed) and in units of
+the trend of the trunk length, walking towards the camera the leading heel is the nearest point at heel
+strike: heel strikes = peaks of the NEARER heel (the lower of the two, whatever MediaPipe calls them), one
+per step. Walking away, the trailing toe is the nearest at toe-off: toe-offs = peaks of the nearer toe. The
+peaks alternate feet, which are named by image side (from behind the left foot is on the image's left).
+The other event is blurred in these views, because the foot's first (or last) motion runs almost along the
+camera ray (after toe-off the toe rises and advances along the line to a hip-height camera): it is taken
+where a toe starts (towards: toe-off) or a heel stops (away: heel strike) moving in the image, at
+``motion_fraction`` of the foot's swing peak speed, and belongs to the foot whose step it lies in; this is
 accurate to about ±80 ms towards the camera and worse away from it (walking away, the heel's last descent
 runs along the ray: heel strikes were up to 180 ms early on the mocap), so these events get quality
-"approximate" (column ``method`` says which rule made each event). Measured on the same projected trials
+"approximate" (column ``method`` says which rule made each event), and walking away strides and steps run
+from toe-off to toe-off (``kneechain.movement.strides.anchor_event``). Measured on the same projected trials
 (6 Hz filtered, 60 Hz): towards the camera heel strikes within 22 ms (mean -4 ms); walking away toe-offs
-within 23 ms. The feet's apparent size was not used: foreshortening of the foot pointing at the camera
-swamps it.
+within 24 ms, also with the camera 0.6 m to either side of the path and with the labels scrambled
+(``tests/test_gait_front_back.py``). The feet's apparent size was not used: foreshortening of the foot
+pointing at the camera swamps it.
 """
 
 from __future__ import annotations
@@ -44,6 +52,7 @@ import pandas as pd
 from scipy.signal import butter, filtfilt, find_peaks
 
 from kneechain.movement.body import SIDES, hip_centre_px, leg_length_px, midpoint_px
+from kneechain.movement.gait_front import assign_other_event, nearest_point, perspective_feet
 from kneechain.movement.gait_side import (
     assign_feet,
     label_cues,
@@ -97,9 +106,17 @@ def lowpass(t_s: np.ndarray, values: np.ndarray, cutoff_hz: float) -> np.ndarray
     return filtfilt(b, a, values) if len(values) > 3 * max(len(a), len(b)) else values
 
 
-def _usable_frames(track: LandmarkTrack) -> np.ndarray:
-    points = np.stack([track.xy_px(name) for name in ("left_hip", "right_hip", *_FEET_POINTS)], axis=1)
-    return np.isfinite(points).all(axis=(1, 2))
+def _usable_frames(track: LandmarkTrack, lateral: bool) -> np.ndarray:
+    """Frames with both hips and the feet: side views, all four foot points; front and back views, a heel
+    and a toe of either foot (there the far foot hides behind the near leg for part of each step, and the
+    events come from the nearer foot)."""
+    names = ("left_hip", "right_hip", *_FEET_POINTS)
+    seen = {name: np.isfinite(track.xy_px(name)).all(axis=1) for name in names}
+    hips = seen["left_hip"] & seen["right_hip"]
+    if lateral:
+        return hips & np.all([seen[name] for name in _FEET_POINTS], axis=0)
+    heel, toe = (seen[f"left_{p}"] | seen[f"right_{p}"] for p in ("heel", "foot_index"))
+    return hips & heel & toe
 
 
 def _trunk_length_px(track: LandmarkTrack) -> np.ndarray:
@@ -151,6 +168,25 @@ def _bridge(direction: np.ndarray, usable: np.ndarray, t_s: np.ndarray, config: 
     return out
 
 
+def _absorb_stills(direction: np.ndarray, usable: np.ndarray, t_s: np.ndarray,
+                   config: GaitConfig) -> np.ndarray:  # fmt: skip
+    """Front and back views: a stretch where the body's size does not change (a camera carried after the
+    walker, a walker far away) or reverses for less than ``min_pass_s`` (camera shake) joins the pass next
+    to it when nothing else borders it in that run of seen frames: the end of the run or a pass of the same
+    direction (a turn, between passes of opposite directions, stays out)."""
+    out = direction.copy()
+    for start, stop in [*_runs(out == 1), *_runs(out == -1)]:
+        if t_s[stop - 1] - t_s[start] < config.min_pass_s:
+            out[start:stop] = 0
+    for run_start, run_stop in _runs(usable):
+        run = out[run_start:run_stop]  # a view: filled in place
+        for start, stop in _runs(run == 0):
+            borders = {run[k] for k in (start - 1, stop) if 0 <= k < len(run)}
+            if len(borders) == 1 and 0 not in borders:
+                run[start:stop] = borders.pop()
+    return out
+
+
 def find_walking_passes(
     track: LandmarkTrack, view: object, config: GaitConfig = GaitConfig()
 ) -> pd.DataFrame:
@@ -158,10 +194,12 @@ def find_walking_passes(
     "image_left", the way the subject walks on screen; front/back: "towards" or "away" from the camera),
     progression (False for walking on the spot or on a treadmill)."""
     lateral = view_name(view) in ("side", "oblique")
-    usable = _usable_frames(track)
+    usable = _usable_frames(track, lateral)
     if track.n_frames < 4 or not usable.any():
         return pd.DataFrame(columns=PASS_COLUMNS)
     direction = _bridge(_direction_per_frame(track, lateral, usable, config), usable, track.t_s, config)
+    if not lateral:
+        direction = _absorb_stills(direction, usable, track.t_s, config)
     rows = []
     for sign in (1, -1):
         for start, stop in _runs(direction == sign):
@@ -287,24 +325,32 @@ def _side_events(track: LandmarkTrack, frames: slice, sign: int, config: GaitCon
     return rows, uncertain
 
 
-def _front_events(
-    track: LandmarkTrack, frames: slice, sign: int, side: str, config: GaitConfig
-) -> list[tuple]:
-    t_s = track.t_s[frames]
+def _front_events(track: LandmarkTrack, frames: slice, sign: int, config: GaitConfig) -> tuple[list, bool]:
+    """Perspective events of both feet without the labels (``kneechain.movement.gait_front``): rows
+    (foot, event, t_s, method) and whether the feet's side names are uncertain."""
+    t_s, towards = track.t_s[frames], sign > 0
     scale = lowpass(t_s, _fill_nan(_trunk_length_px(track)[frames]), config.trend_cutoff_hz)
     hip_y = lowpass(t_s, _fill_nan(hip_centre_px(track)[frames, 1]), config.trend_cutoff_hz)
-    sharp_point, blurred_point = ("heel", "foot_index") if sign > 0 else ("foot_index", "heel")
-    sharp = (_fill_nan(track.xy_px(f"{side}_{sharp_point}")[frames, 1]) - hip_y) / scale
-    blurred_xy = np.stack([_fill_nan(v) for v in track.xy_px(f"{side}_{blurred_point}")[frames].T], axis=1)
-    speed = np.linalg.norm(np.gradient(blurred_xy, t_s, axis=0), axis=1) / scale
-    sharp_times = _peak_times_s(
-        t_s, sharp, config.min_event_interval_s, config.front_prominence_trunk, config.relative_prominence
+    sharp_point, blurred_point = ("heel", "foot_index") if towards else ("foot_index", "heel")
+    nearest = nearest_point(track, frames, sharp_point, hip_y, scale)
+    distance_s = config.min_event_interval_s / 2.0  # the nearest foot peaks once per step, not stride
+    sharp_s = _peak_times_s(t_s, _fill_nan(nearest), distance_s, config.front_prominence_trunk,
+                            config.relative_prominence)  # fmt: skip
+    agreement = config.min_label_agreement
+    feet, names, uncertain = perspective_feet(track, sharp_s, sharp_point, towards, agreement)
+    candidates = []
+    for side in SIDES:
+        xy = np.stack([_fill_nan(v) for v in track.xy_px(f"{side}_{blurred_point}")[frames].T], axis=1)
+        speed = np.linalg.norm(np.gradient(xy, t_s, axis=0), axis=1) / scale
+        candidates.append(_motion_change_times_s(t_s, speed, starts=towards, config=config))
+    blurred = assign_other_event(sharp_s, feet, np.sort(np.concatenate(candidates)), towards)
+    sharp_name, blurred_name = ("heel_strike", "toe_off") if towards else ("toe_off", "heel_strike")
+    sharp_method, blurred_method = (
+        ("perspective_front", "foot_motion_onset") if towards else ("perspective_back", "foot_motion_stop")
     )
-    blurred_times = _motion_change_times_s(t_s, speed, starts=sign > 0, config=config)
-    names = ("heel_strike", "toe_off") if sign > 0 else ("toe_off", "heel_strike")
-    return [(names[0], t, "perspective_front" if sign > 0 else "perspective_back") for t in sharp_times] + [
-        (names[1], t, "foot_motion_onset" if sign > 0 else "foot_motion_stop") for t in blurred_times
-    ]
+    rows = [(names[f], sharp_name, t, sharp_method) for f, t in zip(feet, sharp_s, strict=True)]
+    rows += [(names[f], blurred_name, t, blurred_method) for f, t in blurred]
+    return rows, uncertain
 
 
 def detect_gait_events(track: LandmarkTrack, view: object, config: GaitConfig = GaitConfig()) -> pd.DataFrame:
@@ -326,11 +372,9 @@ def detect_gait_events(track: LandmarkTrack, view: object, config: GaitConfig = 
         sign = 1 if walk.direction in ("image_right", "towards") else -1
         if name in ("side", "oblique"):
             found, unsure = _side_events(track, window, sign, config)
-            uncertain |= unsure
         else:
-            found = [
-                (side, *found) for side in SIDES for found in _front_events(track, window, sign, side, config)
-            ]
+            found, unsure = _front_events(track, window, sign, config)
+        uncertain |= unsure
         for side, event, t_s, method in found:
             near_edge = min(t_s - walk.start_s, walk.end_s - t_s) < config.edge_margin_s
             approximate = method.startswith("foot_motion")

@@ -74,11 +74,9 @@ def label_cues(track: LandmarkTrack, t_s: np.ndarray, sign: int, point: str,
     return votes, np.where(left_is_it, visible[0], visible[1])
 
 
-def name_feet(votes: np.ndarray, feet: np.ndarray, visibility: np.ndarray, sign: int,
-              min_agreement: float) -> tuple[dict[int, str], bool]:  # fmt: skip
-    """Side name of feet 0 and 1 and whether it is uncertain (see the module docstring). ``votes``: the
-    labels' vote per event (0 left, 1 right, -1 none); ``feet``: the events' foot numbers; ``visibility``:
-    the visibility of the event's foot at the event."""
+def vote_names(votes: np.ndarray, feet: np.ndarray, min_agreement: float) -> dict[int, str] | None:
+    """Side names of feet 0 and 1 from per-event votes (0 left, 1 right, -1 none) when each foot's votes
+    agree by at least ``min_agreement`` and the two feet get different sides; else None."""
     shares = []
     for foot in (0, 1):
         mine = votes[(feet == foot) & (votes >= 0)]
@@ -86,7 +84,18 @@ def name_feet(votes: np.ndarray, feet: np.ndarray, visibility: np.ndarray, sign:
     clear = all(max(share, 1 - share) >= min_agreement for share in shares)
     if clear and (shares[0] >= 0.5) != (shares[1] >= 0.5):
         first = "left" if shares[0] >= 0.5 else "right"
-        return {0: first, 1: OTHER_SIDE[first]}, False
+        return {0: first, 1: OTHER_SIDE[first]}
+    return None
+
+
+def name_feet(votes: np.ndarray, feet: np.ndarray, visibility: np.ndarray, sign: int,
+              min_agreement: float) -> tuple[dict[int, str], bool]:  # fmt: skip
+    """Side name of feet 0 and 1 and whether it is uncertain (see the module docstring). ``votes``: the
+    labels' vote per event (0 left, 1 right, -1 none); ``feet``: the events' foot numbers; ``visibility``:
+    the visibility of the event's foot at the event."""
+    names = vote_names(votes, feet, min_agreement)
+    if names is not None:
+        return names, False
     seen = [np.nanmean(visibility[feet == foot]) if (feet == foot).any() else 0.0 for foot in (0, 1)]
     near = int(np.nan_to_num(seen[1]) > np.nan_to_num(seen[0]))
     near_name = "right" if sign > 0 else "left"  # walking towards the image right shows the right side

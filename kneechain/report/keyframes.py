@@ -191,14 +191,15 @@ def _stance_moments(movement: MovementAnalysis, metrics: Mapping[str, MetricSet]
 def representative_mid_stance_s(strides: pd.DataFrame, foot: str) -> tuple[float, float] | None:
     """(mid-stance time, stance time) of the ``foot`` stride whose stance time is closest to that foot's
     median (good strides preferred); None without such a stride."""
-    rows = strides[(strides["foot"] == foot) & np.isfinite(strides["toe_off_s"].astype(float))]
+    strikes = strides.get("heel_strike_s", strides["start_s"]).astype(float)  # older analyses: start_s
+    stance_s = strides["toe_off_s"].astype(float) - strikes
+    rows = strides[(strides["foot"] == foot) & np.isfinite(stance_s)]
     good = rows[rows["quality"] == "good"]
     rows = good if len(good) else rows
     if rows.empty:
         return None
-    stance_s = rows["toe_off_s"].astype(float) - rows["start_s"].astype(float)
-    chosen = rows.loc[(stance_s - stance_s.median()).abs().idxmin()]
-    start_s, toe_off_s = float(chosen["start_s"]), float(chosen["toe_off_s"])
+    chosen = (stance_s[rows.index] - stance_s[rows.index].median()).abs().idxmin()
+    start_s, toe_off_s = float(strikes[chosen]), float(strides.loc[chosen, "toe_off_s"])
     return (start_s + toe_off_s) / 2, toe_off_s - start_s
 
 

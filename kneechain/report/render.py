@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from pathlib import Path, PurePath
 
+import numpy as np
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from kneechain.errors import OutputWriteError
@@ -184,7 +185,9 @@ def task_spans(folder: Path, task: str) -> list[Span]:
     strides = read_csv(folder, "strides.csv")
     if strides.empty or "toe_off_s" not in strides.columns:
         return []
-    return [Span(s.start_s, s.toe_off_s, "", s.foot) for s in strides.itertuples()]
+    strikes = strides.get("heel_strike_s", strides["start_s"])  # analyses saved before toe-off strides
+    rows = zip(strikes, strides.itertuples(), strict=True)
+    return [Span(a, s.toe_off_s, "", s.foot) for a, s in rows if np.isfinite([a, s.toe_off_s]).all()]
 
 
 def family_figures(
