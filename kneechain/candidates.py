@@ -43,9 +43,9 @@ class PoseCandidates:
 
     t_s: np.ndarray  # (n,) float64
     present: np.ndarray  # (n, p) bool
-    image_xyz_px: np.ndarray  # (n, p, 33, 3) float32
-    visibility: np.ndarray  # (n, p, 33) float32
-    world_xyz_m: np.ndarray  # (n, p, 33, 3) float32
+    image_xyz_px: np.ndarray  # (n, p, 37, 3) float32 (``kneechain.track.KEYPOINT_NAMES``)
+    visibility: np.ndarray  # (n, p, 37) float32
+    world_xyz_m: np.ndarray  # (n, p, 37, 3) float32
     video: VideoInfo
     provenance: Mapping[str, object] = field(default_factory=dict)
 

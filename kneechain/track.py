@@ -1,5 +1,10 @@
 """The landmark track: one person's 33 body keypoints over time, the type every later stage reads.
 
+Besides MediaPipe's 33 keypoints a track carries four silhouette points (``SILHOUETTE_NAMES``, from the pose
+model's own segmentation mask, ``kneechain.pose.silhouette``): the bottom of the body's outline under each
+heel and under each forefoot. They have image x and y only (z and world coordinates NaN; visibility 1 where
+found, 0 where not) and are NaN in tracks made before they existed (format 1).
+
 Coordinates and units
 ---------------------
 - ``t_s``: presentation time of each frame in seconds since the video's first frame (from the container,
@@ -35,8 +40,9 @@ from kneechain.errors import TrackFormatError
 from kneechain.io_atomic import atomic_output_path
 from kneechain.video import VideoInfo
 
-TRACK_FORMAT_VERSION = 1
-KEYPOINT_NAMES: tuple[str, ...] = (
+TRACK_FORMAT_VERSION = 2
+READABLE_FORMAT_VERSIONS = (1, 2)  # format 1: no silhouette points
+MEDIAPIPE_NAMES: tuple[str, ...] = (
     "nose", "left_eye_inner", "left_eye", "left_eye_outer", "right_eye_inner", "right_eye",
     "right_eye_outer", "left_ear", "right_ear", "mouth_left", "mouth_right", "left_shoulder",
     "right_shoulder", "left_elbow", "right_elbow", "left_wrist", "right_wrist", "left_pinky", "right_pinky",
@@ -44,6 +50,11 @@ KEYPOINT_NAMES: tuple[str, ...] = (
     "right_knee", "left_ankle", "right_ankle", "left_heel", "right_heel", "left_foot_index",
     "right_foot_index",
 )  # fmt: skip
+SILHOUETTE_NAMES: tuple[str, ...] = (
+    "left_heel_bottom", "right_heel_bottom", "left_toe_bottom", "right_toe_bottom",
+)  # fmt: skip
+KEYPOINT_NAMES: tuple[str, ...] = MEDIAPIPE_NAMES + SILHOUETTE_NAMES
+N_MEDIAPIPE = len(MEDIAPIPE_NAMES)
 KEYPOINT_INDEX: Mapping[str, int] = {name: index for index, name in enumerate(KEYPOINT_NAMES)}
 N_KEYPOINTS = len(KEYPOINT_NAMES)
 _IMAGE_SUFFIXES = ("x_px", "y_px", "z_px")
@@ -58,9 +69,9 @@ class LandmarkTrack:
     t_s: np.ndarray  # (n,) float64
     frame_index: np.ndarray  # (n,) int64
     detected: np.ndarray  # (n,) bool
-    image_xyz_px: np.ndarray  # (n, 33, 3) float32
-    visibility: np.ndarray  # (n, 33) float32
-    world_xyz_m: np.ndarray  # (n, 33, 3) float32
+    image_xyz_px: np.ndarray  # (n, 37, 3) float32: 33 MediaPipe keypoints, 4 silhouette points
+    visibility: np.ndarray  # (n, 37) float32
+    world_xyz_m: np.ndarray  # (n, 37, 3) float32
     video: VideoInfo
     provenance: Mapping[str, object] = field(default_factory=dict)
 
@@ -142,7 +153,7 @@ class LandmarkTrack:
 
 
 def keypoint_columns(image_xyz_px: np.ndarray, visibility: np.ndarray, world_xyz_m: np.ndarray) -> dict:
-    """Named Parquet columns (``<keypoint>.<quantity>``) for rows of keypoints (m, 33, ...)."""
+    """Named Parquet columns (``<keypoint>.<quantity>``) for rows of keypoints (m, 37, ...)."""
     columns: dict[str, np.ndarray] = {}
     for k, name in enumerate(KEYPOINT_NAMES):
         for axis, suffix in enumerate(_IMAGE_SUFFIXES):
@@ -179,7 +190,7 @@ def read_kneechain_table(path: Path, what: str) -> tuple[pa.Table, dict]:
         metadata = json.loads(table.schema.metadata[_METADATA_KEY])
     except (OSError, KeyError, TypeError, ValueError, pa.ArrowException) as error:
         raise TrackFormatError(f"'{path}' is not a kneechain {what} ({error}).", hint) from error
-    if metadata.get("format_version") != TRACK_FORMAT_VERSION:
+    if metadata.get("format_version") not in READABLE_FORMAT_VERSIONS:
         raise TrackFormatError(
             f"'{path}' has format {metadata.get('format_version')}; this kneechain reads "
             f"{TRACK_FORMAT_VERSION}.",
@@ -211,8 +222,13 @@ def load_track(path: str | os.PathLike) -> LandmarkTrack:
 
 
 def _stack_columns(table: pa.Table, suffixes: tuple[str, ...]) -> np.ndarray:
-    per_axis = [
-        np.stack([table[f"{name}.{suffix}"].to_numpy() for name in KEYPOINT_NAMES], axis=1)
-        for suffix in suffixes
-    ]
+    """Columns of every keypoint; the silhouette points are NaN where the table lacks them (format 1)."""
+    missing = np.full(table.num_rows, np.nan, np.float32)
+
+    def column(name: str, suffix: str) -> np.ndarray:
+        key = f"{name}.{suffix}"
+        absent = name in SILHOUETTE_NAMES and key not in table.column_names
+        return missing if absent else table[key].to_numpy()
+
+    per_axis = [np.stack([column(name, suffix) for name in KEYPOINT_NAMES], axis=1) for suffix in suffixes]
     return np.stack(per_axis, axis=2).astype(np.float32)

@@ -52,10 +52,13 @@ def _leg_points(depth: float, rep: tuple, extra_tilt_deg: float) -> dict[str, np
     turn = np.array([[np.cos(lift), np.sin(lift)], [-np.sin(lift), np.cos(lift)]])  # heel up about the toe
     toe = np.zeros(2)
     heel, ankle = turn @ [-FOOT, 0.0], turn @ [-0.75 * FOOT, 0.3 * FOOT]
+    # the outline's bottom under the heel and under the forefoot (silhouette points), on the sole
+    heel_bottom, toe_bottom = turn @ [-0.9 * FOOT, -0.08 * FOOT], turn @ [-0.15 * FOOT, -0.08 * FOOT]
     knee = ankle + SHANK * np.array([np.sin(shank), np.cos(shank)])
     thigh = flexion - shank
     hip = knee + THIGH * np.array([-np.sin(thigh), np.cos(thigh)])
-    return {"foot_index": toe, "heel": heel, "ankle": ankle, "knee": knee, "hip": hip}
+    return {"foot_index": toe, "heel": heel, "ankle": ankle, "knee": knee, "hip": hip,
+            "heel_bottom": heel_bottom, "toe_bottom": toe_bottom}  # fmt: skip
 
 
 def _body_points(t_s: float, reps: tuple = REPS) -> dict[str, np.ndarray]:
@@ -96,9 +99,10 @@ def _expected(rep_index: int, side: str) -> dict[str, float]:
     p = _leg_points(1.0, rep, extra)
     shank = rep[0] + extra
     travel = p["knee"][0] - p["foot_index"][0]
-    # Heel rise is read from the ankle: its rise above the toe over the lever (0.75 here); the ankle sits
-    # 0.3 foot above the toe, so the reading is 0.4 x (1 - cos(lift)) foot lengths short of the heel's rise.
-    rise = (p["ankle"][1] - p["foot_index"][1] - 0.3 * FOOT) / 0.75
+    # Heel rise is read from the outline: the heel bottom's rise above the forefoot bottom since standing
+    # (both 0.08 foot below the toe keypoint at standing), extended along the sole to the heel keypoint.
+    lever = abs(p["heel"][0] - p["toe_bottom"][0]) / abs(p["heel_bottom"][0] - p["toe_bottom"][0])
+    rise = (p["heel_bottom"][1] - p["toe_bottom"][1]) * lever
     return {
         "knee_travel_foot": travel / FOOT, "knee_travel_cm": travel / LEG * CM_PER_LEG,
         "shank_angle_deg": shank, "trunk_angle_deg": rep[2], "heel_rise_foot": rise / FOOT,

@@ -11,6 +11,7 @@ from kneechain.mocap.forceplate import detect_force_plate_events, find_contacts,
 from kneechain.mocap.mot import read_mot
 from kneechain.mocap.trc import MarkerData, read_trc, reconstruct_from_static
 from kneechain.synth.camera import look_at_camera, project_points
+from kneechain.track import KEYPOINT_INDEX
 from tests.conftest import SHARED_DIR, require_shared
 
 MOCAP = SHARED_DIR / "mocap"
@@ -151,7 +152,7 @@ def test_side_and_front_projection_geometry(rajagopal):
     hips = (track.xy_px("left_hip") + track.xy_px("right_hip")) / 2
     assert np.all(np.diff(hips[::30, 0]) > 0)  # seen from the right, walking towards the image right
     assert np.all(track.xy_px("left_heel")[:, 1] > hips[:, 1])  # heels below the hips (y down)
-    depth = track.image_xyz_px[:, track.image_xyz_px.shape[1] - 1, 2]  # right_foot_index
+    depth = track.image_xyz_px[:, KEYPOINT_INDEX["right_foot_index"], 2]
     assert np.nanmedian(depth) < 0  # the right foot is nearer to a camera on the right
     front = project.virtual_front_camera(markers, distance_m=3.0)
     seen = project.project_markers_to_track(markers, front, project.RAJAGOPAL_KEYPOINTS)

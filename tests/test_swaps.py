@@ -12,7 +12,8 @@ from kneechain.track import KEYPOINT_INDEX, KEYPOINT_NAMES, LandmarkTrack
 from kneechain.video import VideoInfo
 
 LEG_PX = 200.0
-SWAPPED_PARTS = SwapConfig().keypoints
+# MediaPipe swaps the leg chains; the silhouette points under the feet follow the labels of their legs
+SWAPPED_PARTS = (*SwapConfig().keypoints, "heel_bottom", "toe_bottom")
 
 
 def _video(fps: float, n: int) -> VideoInfo:
@@ -38,7 +39,9 @@ def synthetic_walk(t_s: np.ndarray, noise_px: float = 2.0, seed: int = 0) -> Lan
         foot = 0.06 * LEG_PX * np.c_[np.zeros_like(t_s), np.ones_like(t_s)]
         heel = ankle + foot - 0.12 * LEG_PX * np.c_[np.cos(shank), np.zeros_like(t_s)]
         toe = ankle + foot + 0.25 * LEG_PX * np.c_[np.cos(shank), np.zeros_like(t_s)]
-        parts = {"hip": hip, "knee": knee, "ankle": ankle, "heel": heel, "foot_index": toe}
+        sole = 0.02 * LEG_PX * np.c_[np.zeros_like(t_s), np.ones_like(t_s)]  # the outline under the foot
+        parts = {"hip": hip, "knee": knee, "ankle": ankle, "heel": heel, "foot_index": toe,
+                 "heel_bottom": heel + sole, "toe_bottom": toe + sole}  # fmt: skip
         points.update({f"{side}_{name}": xy for name, xy in parts.items()})
         points[f"{side}_shoulder"] = hip - [0, 0.65 * LEG_PX]
     rng = np.random.default_rng(seed)

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
 from kneechain.errors import TrackFormatError
-from kneechain.track import KEYPOINT_INDEX, KEYPOINT_NAMES, N_KEYPOINTS, LandmarkTrack, load_track
+from kneechain.track import (
+    KEYPOINT_INDEX,
+    KEYPOINT_NAMES,
+    N_KEYPOINTS,
+    SILHOUETTE_NAMES,
+    LandmarkTrack,
+    load_track,
+)
 from kneechain.video import VideoInfo
 
 VIDEO = VideoInfo(file_name="clip.mp4", size_bytes=1234, width_px=720, height_px=1280, fps=30.0,
@@ -29,10 +38,23 @@ def make_track(n: int = 5, seed: int = 0) -> LandmarkTrack:
     )  # fmt: skip
 
 
-def test_keypoints_are_mediapipes_33_in_order():
-    assert N_KEYPOINTS == 33
+def test_keypoints_are_mediapipes_33_in_order_then_the_silhouette_points():
+    assert N_KEYPOINTS == 37 and KEYPOINT_NAMES[33:] == SILHOUETTE_NAMES
     assert KEYPOINT_NAMES[0] == "nose"
     assert KEYPOINT_INDEX["left_hip"] == 23 and KEYPOINT_INDEX["right_foot_index"] == 32
+
+
+def test_a_track_saved_before_the_silhouette_points_still_loads(tmp_path):
+    """Format 1 (33 keypoints): read with the silhouette points NaN, everything else kept."""
+    track = make_track()
+    table = track._to_arrow()
+    old = table.drop_columns([c for c in table.column_names if c.split(".")[0] in SILHOUETTE_NAMES])
+    metadata = json.loads(old.schema.metadata[b"kneechain"])
+    old = old.replace_schema_metadata({b"kneechain": json.dumps({**metadata, "format_version": 1})})
+    pq.write_table(old, tmp_path / "old.parquet")
+    loaded = load_track(tmp_path / "old.parquet")
+    assert np.isnan(loaded.image_xyz_px[:, 33:]).all() and np.isnan(loaded.visibility[:, 33:]).all()
+    assert np.array_equal(loaded.image_xyz_px[:, :33], track.image_xyz_px[:, :33], equal_nan=True)
 
 
 def test_named_access_and_detection_rate():

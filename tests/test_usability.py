@@ -65,9 +65,14 @@ def test_no_recognisable_task_when_standing_still():
     assert analysis.reps is None and analysis.strides is None
 
 
-def test_walk_with_too_few_strides():
-    verdict = judge_usability(standing_track(), "walk", "", strides=pd.DataFrame({"foot": ["left"]}))
-    assert any("1 complete stride" in p for p in verdict.problems)
+def test_walk_with_too_few_regular_strides():
+    """Strides across a missed step (irregular) are not counted: they are not used for the gait metrics."""
+    strides = pd.DataFrame({"foot": ["left", "right", "left"],
+                            "quality": ["good", "irregular_stride_time", "not_alternating"]})  # fmt: skip
+    verdict = judge_usability(standing_track(), "walk", "", strides=strides)
+    assert any("1 complete regular stride" in p for p in verdict.problems)
+    regular = strides.assign(quality=["good", "approximate", "good"])
+    assert judge_usability(standing_track(), "walk", "", strides=regular).usable
 
 
 def test_a_given_task_and_view_are_used_and_recorded():

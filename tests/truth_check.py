@@ -209,6 +209,7 @@ def table_row(metric: str, view: str, entry: dict) -> str:
     """One row of the accuracy table in ``docs/accuracy.md`` (times to the millisecond)."""
     digits = 3 if metric.endswith("_s") else 2
     share = f"{100 * entry['within_goal']:.0f}%"
+    near = f"{entry['p95_near_limit']:.{digits}f}" if "p95_near_limit" in entry else ""
     return (f"| {metric} | {view} | {entry['bias']:+.{digits}f} | {entry['sd']:.{digits}f} | "
-            f"{entry['p95_abs']:.{digits}f} | {share} | {entry['goal']:.3g} | {entry['n_items']} | "
+            f"{entry['p95_abs']:.{digits}f} | {near} | {share} | {entry['goal']:.3g} | {entry['n_items']} | "
             f"{entry['n_clips']} |")  # fmt: skip

@@ -4,8 +4,9 @@
 programmed truth and projected mocap; nothing else writes it. Each entry gives, for one metric seen from one
 view, the bias (mean of measured - true), the spread (SD of the errors), ``p95_abs`` (95 % of the readings
 were within this of the truth), the share within the metric's goal, and how many items and clips it rests
-on. ``error_margin`` is what the findings and every status use: a reading closer to its limit than this
-cannot be told apart from the limit.
+on, and for metrics with an upper limit ``p95_near_limit``, the same over the items whose truth lies within
+one limit of that limit. ``error_margin`` is what the findings and every status use (the near-limit figure
+where there is one): a reading closer to its limit than this cannot be told apart from the limit.
 """
 
 from __future__ import annotations
@@ -33,11 +34,13 @@ class MeasuredError:
     goal: float
     n_items: int
     n_clips: int
+    p95_near_limit: float = math.nan
 
     @property
     def margin(self) -> float:
-        """The error margin used for decisions: 95 % of readings were at least this close to the truth."""
-        return self.p95_abs
+        """The error margin used for decisions: 95 % of readings were at least this close to the truth;
+        over the readings near the metric's limit when the table has them (``p95_near_limit``)."""
+        return self.p95_near_limit if math.isfinite(self.p95_near_limit) else self.p95_abs
 
 
 @lru_cache(maxsize=1)

@@ -10,15 +10,18 @@ Definitions (image measures; ``s`` = +1 when the subject faces the image right, 
 - ``shank_angle_deg``: the ankle -> knee line from vertical, positive = knee ahead of the ankle (the 2D
   proxy for ankle dorsiflexion; the weight-bearing lunge's restricted limit is about 35 deg, unverified).
 - ``trunk_angle_deg``: the hip-centre -> shoulder-centre line from vertical, positive = pitched forward.
-- ``heel_rise``: how far the heel is lifted off the floor, read from the ANKLE: when the heel rises, the
-  foot turns about the forefoot and lifts the ankle by the rise x ``lever`` (the ankle keypoint's distance
-  from the toe keypoint over the heel keypoint's, along the foot, measured at standing: 0.77-0.84 on the
-  real and rendered side squats); with the heel down the ankle joint keeps its height however far the
-  shank tilts. So heel rise = (rise of the ankle keypoint above the toe keypoint since standing) / lever;
-  positive = heel lifted, negative = toes lifted. Relative to the toe, so camera motion and the subject's
-  place on the floor cancel. MediaPipe's heel keypoint itself is not used: it rides up the back of the
-  shoe as the ankle bends (0.12-0.21 foot lengths of "rise" on flat heels in rendered and real squats,
-  against 0.00-0.11 read from the ankle). In foot lengths and cm.
+- ``heel_rise``: how far the heel is lifted off the floor, read from the body's OUTLINE: the rise of the
+  silhouette's bottom under the heel above its bottom under the forefoot since standing (the silhouette
+  points ``<side>_heel_bottom`` and ``<side>_toe_bottom``, from MediaPipe's segmentation mask,
+  ``kneechain.pose.silhouette``), extended along the sole from the forefoot point to the heel keypoint
+  (``sole_heel_rise_px``: the foot turns about its forefoot); positive = heel lifted, negative = toes
+  lifted. Relative to the forefoot, so camera motion and the subject's place on the floor cancel.
+  MediaPipe's keypoints are not used for the rise: its heel keypoint rides up the back of the shoe as the
+  ankle bends (0.12-0.21 foot lengths of "rise" on flat heels in rendered and real squats) and its ankle
+  and toe keypoints shift with the ankle too (the previous reading, from the ankle's rise over the toe, was
+  within 0.21 foot lengths / 4.6 cm of the truth in 95% of rendered rep bottoms; the outline's error is in
+  ``docs/accuracy.md``). In a side view the far foot stands behind the near one, so the outline there is
+  the lower of the two heels: a rise of the far heel alone is not seen. In foot lengths and cm.
 - depth: ``hip_below_knee_leg`` = (y_hip - y_knee) / leg length, positive = hip below the knee ("below
   parallel"); ``knee_flexion_deg`` = 2D knee flexion, 0 = straight (hip-knee-ankle).
 
@@ -72,8 +75,12 @@ VALUE_COLUMNS = (*LEG_COLUMNS, "trunk_angle_deg")
 REP_ITEM_COLUMNS = ("rep", "side", "bottom_s", "near_leg", "visibility", *VALUE_COLUMNS, "rep_quality",
                     "quality")  # fmt: skip
 _LEG_POINTS = ("knee", "ankle", "heel", "foot_index")
-DEFAULT_ANKLE_LEVER = 0.8  # the median of 0.77-0.84 over the real and rendered side squats
 
+_OUTLINE_NOT_SEEN = (
+    "the outline of the feet was not seen at the rep bottoms (feet at the frame's edge or pointing at the "
+    "camera): film from the side with the floor in view below the feet"
+)
+NOT_SEEN = {"heel_rise_foot": _OUTLINE_NOT_SEEN, "heel_rise_cm": _OUTLINE_NOT_SEEN}
 # Known limitations: (confidence factor, reason) per measure, from the validation in the tests.
 _LIMITATIONS = {
     "knee_travel": (
@@ -85,10 +92,10 @@ _LIMITATIONS = {
     "shank_angle_deg": (0.9, "2D angle: MediaPipe's joint angles are off by about 5-7 deg in side views"),
     "trunk_angle_deg": (0.9, "2D angle: MediaPipe's joint angles are off by about 5-7 deg in side views"),
     "heel_rise": (
-        0.7,
-        "MediaPipe's ankle and toe keypoints shift as the ankle bends: on kneechain's rendered squats 95% "
-        "of heel-rise readings were within about 5 cm (0.2 foot lengths) of the truth, so smaller rises "
-        "cannot be told from zero",
+        0.8,
+        "read from the feet's outline: on kneechain's rendered squats 95% of readings near the limit were "
+        "within about 1 cm (0.05 foot lengths) of the truth and large rises read up to a third low; in a "
+        "side view the far heel stands behind the near one, so a rise of the far heel alone is not seen",
     ),
     "hip_below_knee_leg": (
         0.7,
@@ -153,13 +160,18 @@ def _median_over(values: np.ndarray, frames: np.ndarray) -> float:
     return float(np.median(chosen)) if len(chosen) else float("nan")
 
 
-def ankle_lever(heel: np.ndarray, ankle: np.ndarray, toe: np.ndarray, standing: np.ndarray) -> float:
-    """How far along the foot the ankle keypoint sits, from the toe keypoint: horizontal toe-ankle over
-    toe-heel distance at standing (the share of a heel rise that lifts the ankle); ``DEFAULT_ANKLE_LEVER``
-    when that is not measurable or outside 0.6-0.95 (a foot seen end-on)."""
+def sole_heel_rise_px(track: LandmarkTrack, side: str, standing: np.ndarray) -> np.ndarray:
+    """Per-frame heel rise (px) from the silhouette points: the outline's bottom under the heel above its
+    bottom under the forefoot, less the same at standing (the ``standing`` frames), extended along that
+    sole line from the forefoot point to the heel keypoint (the heel point lies 10 % of the foot in front
+    of the heel keypoint, and the foot turns about its forefoot, so the rise grows with the distance)."""
+    heel_bottom, toe_bottom = track.xy_px(f"{side}_heel_bottom"), track.xy_px(f"{side}_toe_bottom")
+    heel_over_toe_px = toe_bottom[:, 1] - heel_bottom[:, 1]
     with np.errstate(divide="ignore", invalid="ignore"):
-        lever = _median_over(np.abs(toe[:, 0] - ankle[:, 0]) / np.abs(toe[:, 0] - heel[:, 0]), standing)
-    return lever if 0.6 <= lever <= 0.95 else DEFAULT_ANKLE_LEVER
+        lever = np.abs(track.xy_px(f"{side}_heel")[:, 0] - toe_bottom[:, 0]) / np.abs(
+            heel_bottom[:, 0] - toe_bottom[:, 0]
+        )
+    return (heel_over_toe_px - _median_over(heel_over_toe_px, standing)) * lever
 
 
 def compute_leg_series(
@@ -171,10 +183,7 @@ def compute_leg_series(
     foot_px = _median_over(np.linalg.norm(heel - toe, axis=1), standing)
     leg_px = scale.px_per_leg(side)
     travel_px = sign * (knee[:, 0] - toe[:, 0])
-    ankle_over_toe_px = toe[:, 1] - ankle[:, 1]
-    rise_px = (ankle_over_toe_px - _median_over(ankle_over_toe_px, standing)) / ankle_lever(
-        heel, ankle, toe, standing
-    )
+    rise_px = sole_heel_rise_px(track, side, standing)
     return {
         "knee_travel_foot": travel_px / foot_px,
         "knee_travel_cm": scale.leg_to_cm(travel_px / leg_px),
@@ -283,7 +292,10 @@ def assess_quality(
         factor, limitation = _LIMITATIONS[
             column.rsplit("_", 1)[0] if column.endswith(("_foot", "_cm")) else column
         ]
-        n, extra = max(1, int(n_reps[column])), [limitation]
+        if int(n_reps[column]) == 0:
+            quality[column] = MetricQuality.not_measured(NOT_SEEN.get(column, "no plausible value"))
+            continue
+        n, extra = int(n_reps[column]), [limitation]
         if n < config.target_reps:
             factor *= n / config.target_reps
             extra.insert(

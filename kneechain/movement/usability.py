@@ -23,7 +23,9 @@ from kneechain.track import KEYPOINT_INDEX, LandmarkTrack
 _FEET = [KEYPOINT_INDEX[n] for n in ("left_heel", "right_heel", "left_foot_index", "right_foot_index")]
 FILMING_ADVICE = {
     "squat": "film 3-5 bodyweight squats from the front or side, whole body in view, camera at hip height",
-    "single_leg_stand": "film at least 5 s of standing on one leg from the front, whole body in view",
+    "single_leg_stand": "film at least 5 s of standing on one leg from the front, whole body in view, the "
+    "lifted foot held beside or behind the standing leg (a foot lifted towards the camera barely rises in "
+    "the image)",
     "walk": "film at least 4 steps walking across the frame (side view) or towards the camera (front view)",
     "single_leg_squat": "film 3-5 single-leg squats on each leg from the front, whole body in view, camera "
     "at knee to hip height",
@@ -105,9 +107,10 @@ def _segmentation_problems(
     if task == "single_leg_stand" and (stances is None or stances.empty):
         return [f"No period of standing on one leg was found; {advice}."]
     if task == "walk":
-        n_strides = 0 if strides is None else len(strides)
+        regular = ("good", "approximate")  # irregular strides span a missed step or a stop: not used
+        n_strides = 0 if strides is None else int(strides["quality"].isin(regular).sum())
         if n_strides < config.min_complete_strides:
-            return [f"Only {n_strides} complete stride(s) were seen (at least "
+            return [f"Only {n_strides} complete regular stride(s) were seen (at least "
                     f"{config.min_complete_strides} are needed); {advice}."]  # fmt: skip
     return []
 

@@ -27,10 +27,12 @@ from kneechain import __version__
 from kneechain.candidates import PoseCandidates
 from kneechain.pose.model_bundle import MODEL_NAME, load_model_bundle
 from kneechain.pose.quiet import silenced_native_stderr
-from kneechain.track import N_KEYPOINTS
+from kneechain.pose.silhouette import silhouette_points_px
+from kneechain.track import N_KEYPOINTS, N_MEDIAPIPE
 from kneechain.video import VideoInfo, iter_frames, probe_video
 
 log = logging.getLogger(__name__)
+SILHOUETTE_METHOD = "segmentation mask, lowest body pixel under heel and forefoot, v1"  # changes: new poses
 ProgressCallback = Callable[[int, int], None]  # (frames done, frames expected)
 
 
@@ -75,12 +77,17 @@ class _FrameBuffers:
             zip(result.pose_landmarks[:p], result.pose_world_landmarks[:p], strict=True)
         ):
             present[slot] = True
-            image[slot] = [(q.x, q.y, q.z, q.visibility) for q in landmarks]
-            world[slot] = [(q.x, q.y, q.z) for q in world_landmarks]
+            image[slot, :N_MEDIAPIPE] = [(q.x, q.y, q.z, q.visibility) for q in landmarks]
+            world[slot, :N_MEDIAPIPE] = [(q.x, q.y, q.z) for q in world_landmarks]
         # Normalised x, y are fractions of width and height; z is on the same scale as x.
+        image[..., :3] *= np.array([width_px, height_px, width_px], np.float32)
+        for slot, mask in enumerate((result.segmentation_masks or [])[: int(present.sum())]):
+            points = silhouette_points_px(mask.numpy_view(), image[slot, :N_MEDIAPIPE, :2])
+            image[slot, N_MEDIAPIPE:, :2] = points
+            image[slot, N_MEDIAPIPE:, 3] = np.isfinite(points).all(axis=1)  # 1 seen, 0 not
         self.t_s.append(t_s)
         self.present.append(present)
-        self.image_xyz_px.append(image[..., :3] * np.array([width_px, height_px, width_px], np.float32))
+        self.image_xyz_px.append(image[..., :3])
         self.visibility.append(image[..., 3])
         self.world_xyz_m.append(world)
 
@@ -94,7 +101,7 @@ def _create_landmarker(config: PoseConfig) -> vision.PoseLandmarker:
         min_pose_detection_confidence=config.min_detection_confidence,
         min_pose_presence_confidence=config.min_presence_confidence,
         min_tracking_confidence=config.min_tracking_confidence,
-        output_segmentation_masks=False,
+        output_segmentation_masks=True,  # for the silhouette points under the feet (``silhouette``)
     )
     return vision.PoseLandmarker.create_from_options(options)
 
@@ -129,6 +136,7 @@ def pose_provenance(config: PoseConfig) -> dict:
         "pose_model_sha256": load_model_bundle().model_sha256,
         "pose_api": "mediapipe.tasks.vision.PoseLandmarker (VIDEO mode, CPU)",
         "pose_config": config.cache_key(),
+        "silhouette_points": SILHOUETTE_METHOD,
         "mediapipe_version": mp.__version__,
         "opencv_version": cv2.__version__,
         "kneechain_version": __version__,

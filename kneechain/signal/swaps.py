@@ -88,7 +88,11 @@ def repair_left_right_swaps(track: LandmarkTrack, config: SwapConfig = SwapConfi
     legs = legs.astype(np.float64) / scale_px
     exchanged, glitches = _cheapest_labelling(legs, track.t_s, config)
     exchanged = _label_glitches(legs, track.t_s, exchanged, glitches)
-    repaired_track = _exchange_legs(track, exchanged, left, right)
+    soles = [
+        KEYPOINT_INDEX[f"{side}_{point}_bottom"] for side in ("left", "right") for point in ("heel", "toe")
+    ]
+    # the silhouette points under the feet follow their legs' labels
+    repaired_track = _exchange_legs(track, exchanged, left + soles[:2], right + soles[2:])
     return SwapRepair(repaired_track, exchanged, int(exchanged.sum()), glitches)
 
 
