@@ -38,6 +38,7 @@ from kneechain.config import Config, config_for_task, load_config
 from kneechain.errors import NoPersonError, TrackFormatError
 from kneechain.findings import Findings, derive_findings
 from kneechain.io_atomic import prepare_output_dir, write_json_atomically
+from kneechain.io_lock import locked_output_folder
 from kneechain.metrics.compute import FAMILIES_BY_TASK, SubjectInfo, compute_metrics
 from kneechain.metrics.quality import compute_frame_timing
 from kneechain.metrics.summary import MetricSet
@@ -170,19 +171,20 @@ def analyze_video(
     created = not output_dir.exists()
     prepare_output_dir(output_dir)
     try:
-        poses, reused = estimate_or_reuse_poses(video_path, output_dir, options, progress, info)
-        result = _analyse_poses(poses, output_dir, options, config, video_path.name, video_path)
-        if not reused:
-            poses.save(output_dir / POSES_FILE)
-        faces = bystander_faces_px(poses)
-        _write_key_frames(video_path, result, options.report, faces)
-        _write_reports(result, options.report, options.side_of_pain)
-        if options.report.annotated_video is not None:
-            series = {family: metric_set.series for family, metric_set in result.metrics.items()}
-            write_annotated_video(
-                video_path, result.movement.track, result.movement, options.report.annotated_video,
-                blur=options.report.blur_faces, metric_series=series, others_px=faces,
-            )  # fmt: skip
+        with locked_output_folder(output_dir):  # one run per folder (OutputBusyError otherwise)
+            poses, reused = estimate_or_reuse_poses(video_path, output_dir, options, progress, info)
+            result = _analyse_poses(poses, output_dir, options, config, video_path.name, video_path)
+            if not reused:
+                poses.save(output_dir / POSES_FILE)
+            faces = bystander_faces_px(poses)
+            _write_key_frames(video_path, result, options.report, faces)
+            _write_reports(result, options.report, options.side_of_pain)
+            if options.report.annotated_video is not None:
+                series = {family: metric_set.series for family, metric_set in result.metrics.items()}
+                write_annotated_video(
+                    video_path, result.movement.track, result.movement, options.report.annotated_video,
+                    blur=options.report.blur_faces, metric_series=series, others_px=faces,
+                )  # fmt: skip
     except BaseException:
         if created:
             with contextlib.suppress(OSError):
@@ -213,9 +215,10 @@ def reanalyze_folder(
     options = AnalysisOptions(
         movement=movement, subject=subject, side_of_pain=side_of_pain, config_path=config_path, report=report
     )
-    result = _analyse_poses(load_candidates(poses_path), folder, options, config, poses_path.name,
-                            read_saved_stickers(folder))  # fmt: skip
-    _write_reports(result, report, side_of_pain)
+    with locked_output_folder(folder):
+        result = _analyse_poses(load_candidates(poses_path), folder, options, config, poses_path.name,
+                                read_saved_stickers(folder))  # fmt: skip
+        _write_reports(result, report, side_of_pain)
     return result
 
 

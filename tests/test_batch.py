@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from typer.testing import CliRunner
@@ -118,7 +119,7 @@ def test_batch_end_to_end(clinic, tmp_path):
     assert "http://" not in html and "https://" not in html and "src=" not in html
     for rel in good:
         link = summary[rel]["report"]
-        assert (out / link).is_file() and f'href="{link.replace("<", "&lt;").replace(">", "&gt;")}"' in html
+        assert (out / link).is_file() and f'href="./{quote(link)}"' in html  # relative, percent-encoded
     for rel in bad:
         assert summary[rel]["error"][:30].replace("'", "&#39;") in html
     with open(out / "metrics_long.csv", newline="") as handle:

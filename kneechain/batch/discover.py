@@ -1,7 +1,10 @@
 """Finding a batch's videos and their metadata.
 
 Videos are taken by extension (``kneechain.video.VIDEO_EXTENSIONS``, any letter case), recursively;
-hidden files and folders (name starting with ``.``) and the output folder are skipped; ``include`` /
+hidden files and folders (name starting with ``.``) and the output folder are skipped; an entry with a
+video's name that is not a readable regular file (a named pipe, a link loop or a broken link, an
+unreadable file) becomes a job with a ``problem``, which fails on its own with that reason while the
+others run; ``include`` /
 ``exclude`` are glob patterns matched against the path relative to the input folder (``fnmatch``; a
 pattern without ``/`` also matches the file name alone).
 
@@ -18,8 +21,10 @@ Metadata per video, later sources overriding earlier ones:
 from __future__ import annotations
 
 import csv
+import errno
 import fnmatch
 import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -50,6 +55,7 @@ class BatchJob:
     side_of_pain: str | None = None
     height_cm: float | None = None
     sex: str | None = None
+    problem: str | None = None  # why the entry cannot be analysed (not a readable file): failed, not run
 
     def options_dict(self) -> dict:
         return {
@@ -68,6 +74,24 @@ def _is_hidden(parts) -> bool:
 def _matches(rel: str, patterns: list[str]) -> bool:
     name = PurePosixPath(rel).name
     return any(fnmatch.fnmatch(rel, p) or ("/" not in p and fnmatch.fnmatch(name, p)) for p in patterns)
+
+
+def entry_problem(path: Path) -> str | None:
+    """Why a directory entry with a video's name cannot be analysed, in one line, or None when it is a
+    readable regular file. Nothing is opened, so a named pipe never blocks."""
+    try:
+        mode = os.stat(path).st_mode  # follows links
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            return "is a link that leads back to itself (a link loop): replace it with the video file"
+        if error.errno == errno.ENOENT:
+            return "is a link to a file that does not exist: replace it with the video file"
+        return f"cannot be read ({error.strerror}): check the file"
+    if not stat.S_ISREG(mode):
+        return "is not a regular file (a named pipe, socket or device): only video files can be analysed"
+    if not os.access(path, os.R_OK):
+        return "cannot be read (permission denied): give kneechain read access to it"
+    return None
 
 
 def find_videos(folder: Path, output_dir: Path | None = None, include=(), exclude=()) -> list[Path]:
@@ -174,5 +198,8 @@ def discover_jobs(
         if out_rel.lower() in used:  # a.mp4 and a.MOV in one folder: keep both, by extension
             out_rel = f"{out_rel}_{video.suffix.lstrip('.').lower()}"
         used.add(out_rel.lower())
-        jobs.append(BatchJob(path=str(video), rel=rel, out_rel=out_rel, session=session, **meta))
+        problem = entry_problem(video)
+        jobs.append(
+            BatchJob(path=str(video), rel=rel, out_rel=out_rel, session=session, problem=problem, **meta)
+        )
     return jobs

@@ -27,6 +27,8 @@ from pathlib import Path
 
 from kneechain.batch.discover import BatchJob
 from kneechain.batch.manifest import Manifest, utc_now
+from kneechain.errors import EXIT_BAD_VIDEO
+from kneechain.io_lock import locked_output_folder
 from kneechain.video import hash_file_sha256
 
 PARTIAL_MARK = ".kc-partial-"
@@ -113,7 +115,7 @@ def analyze_one(job: dict, output_root: str, options: dict) -> dict:
 
     started = time.monotonic()
     final = Path(output_root) / job["out_rel"]
-    partial = final.parent / f".{final.name}{PARTIAL_MARK}{uuid.uuid4().hex[:8]}"
+    partial = final.parent / f"{PARTIAL_MARK}{uuid.uuid4().hex[:8]}"  # short: the video's name may be long
     result = {
         "rel": job["rel"],
         "status": "failed",
@@ -149,7 +151,7 @@ def analyze_one(job: dict, output_root: str, options: dict) -> dict:
         result["usable"] = bool(outcome.movement.verdict.usable)
         result["frames"] = int(outcome.summary["quality"]["n_frames"])
         if final.exists():
-            old = final.parent / f".{final.name}{OLD_MARK}{uuid.uuid4().hex[:8]}"
+            old = final.parent / f"{OLD_MARK}{uuid.uuid4().hex[:8]}"
             os.replace(final, old)
             os.replace(partial, final)
             _remove_tree(old)
@@ -255,6 +257,10 @@ def plan(jobs: list[BatchJob], manifest: Manifest, output_root: Path, options: B
     """Record every job in the manifest; return the jobs to run now and the number skipped."""
     todo, skipped = [], 0
     for job in jobs:
+        if job.problem is not None:  # not a readable file: failed with its reason, never opened
+            manifest.upsert(job.rel, path=job.path, output_dir=job.out_rel, status="failed",
+                            error=job.problem, exit_code=EXIT_BAD_VIDEO, finished_utc=utc_now())  # fmt: skip
+            continue
         previous = manifest.get(job.rel)
         stat = os.stat(job.path)
         sha = _content_hash(Path(job.path), previous, stat)
@@ -327,13 +333,21 @@ def run_batch(
     reporter=None,
     echo: Callable[[str], None] = print,
 ) -> BatchOutcome:
-    """Analyse ``jobs`` into ``output_root`` (see the module docstring); writes the summary at the end."""
-    from kneechain.batch.summary import write_summary
+    """Analyse ``jobs`` into ``output_root`` (see the module docstring); writes the summary at the end.
+    ``OutputBusyError`` when another run holds ``output_root`` (``kneechain.io_lock``)."""
     from kneechain.config import config_hash, load_config
 
     output_root = Path(output_root)
     output_root.mkdir(parents=True, exist_ok=True)
     cfg_hash = config_hash(load_config(Path(options.config_path) if options.config_path else None))
+    with locked_output_folder(output_root):  # another batch here must not clean our partial folders
+        return _run_locked(jobs, output_root, options, executor, n_jobs, reporter, echo, cfg_hash)
+
+
+def _run_locked(jobs, output_root: Path, options: BatchOptions, executor, n_jobs, reporter, echo,
+                cfg_hash: str) -> BatchOutcome:  # fmt: skip
+    from kneechain.batch.summary import write_summary
+
     clean_partials(output_root)
     outcome = BatchOutcome(total=len(jobs))
     with Manifest(output_root) as manifest:

@@ -3,24 +3,35 @@ summary statistic of every analysed video: video, family, metric, side, n, mean,
 
 Everything is read from the manifest and each results folder's ``summary.json`` / ``metrics.json``; all
 three files are written atomically. The HTML page is self-contained (inline CSS and a small inline sorting
-script, no external resources) and every value is autoescaped; links are relative to OUTDIR.
+script, no external resources) and every value is autoescaped; links are relative to OUTDIR and percent-
+encoded (a file named ``javascript:...`` or ``visit #2.mp4`` stays a plain relative link), and the page's
+Content-Security-Policy lets only its own sorting script run (by hash). Failure reasons name videos by
+their path relative to the input folder, never by absolute paths. The CSV files are written with
+``defusedcsv``, which neutralises cells a spreadsheet would run as a formula (starting with ``=``, ``+``,
+``-``, ``@``, ``|`` or ``%``, numbers excepted); cells starting with a tab or carriage return are
+neutralised the same way here.
 """
 
 from __future__ import annotations
 
-import csv
+import base64
+import hashlib
 import io
 import json
 import math
 from datetime import datetime, timezone
+from importlib import resources
 from pathlib import Path, PurePosixPath
+from urllib.parse import quote
 
+from defusedcsv import csv
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from kneechain import __version__
 from kneechain.io_atomic import write_text_atomically
 
 INDEX_FILE, SUMMARY_CSV, METRICS_LONG_CSV = "index.html", "summary.csv", "metrics_long.csv"
+SORT_SCRIPT = "templates/sort_table.js"  # the page's one script, allowed by its hash
 # (column label, family, metric, sides)
 HEADLINES = (
     ("FPPA (deg)", "knee_valgus", "fppa_deg", ("left", "right")),
@@ -89,7 +100,7 @@ def collect(output_root: Path, rows: list[dict]) -> tuple[list[dict], list[dict]
             task=meta.get("task"),
             duration_s=row.get("duration_s"),
             finished_utc=row.get("finished_utc"),
-            error=row.get("error"),
+            error=without_absolute_paths(row.get("error"), row, output_root),
         )
         if row["status"] == "done" and folder.is_dir():
             summary = _read_json(folder / "summary.json")
@@ -118,13 +129,36 @@ def collect(output_root: Path, rows: list[dict]) -> tuple[list[dict], list[dict]
     return records, long_rows
 
 
+def without_absolute_paths(text: str | None, row: dict, output_root: Path) -> str | None:
+    """``text`` with the video's absolute path replaced by its relative one and the input and output
+    folders' absolute paths left out."""
+    if not text:
+        return text
+    path, rel = str(row.get("path") or ""), str(row["rel"])
+    input_folder = path[: -len(rel)] if rel and path.endswith(rel) else ""
+    for absolute, shown in ((path, rel), (f"{Path(output_root).resolve()}/", ""), (input_folder, "")):
+        text = text.replace(absolute, shown) if absolute else text
+    return text
+
+
+def _spreadsheet_safe(value):
+    """A tab or carriage return before a formula is skipped by spreadsheets: quote it like ``defusedcsv``
+    quotes a leading ``=``."""
+    return f"'{value}" if isinstance(value, str) and value[:1] in ("\t", "\r") else value
+
+
 def _csv_text(columns: list[str], rows: list[dict]) -> str:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: "" if row.get(k) is None else row.get(k) for k in columns})
+        writer.writerow({k: "" if row.get(k) is None else _spreadsheet_safe(row.get(k)) for k in columns})
     return buffer.getvalue()
+
+
+def _href(relative: str) -> str:
+    """A link to a file under OUTDIR: always relative (``./``), every path segment percent-encoded."""
+    return "./" + quote(relative, safe="/")
 
 
 def _fmt(value, digits: int = 1) -> str:
@@ -140,6 +174,8 @@ def render_index(records: list[dict]) -> str:
         lstrip_blocks=True,
     )
     env.filters["fmt"] = _fmt
+    env.filters["href"] = _href
+    script = resources.files("kneechain.batch").joinpath(SORT_SCRIPT).read_text(encoding="utf-8")
     env.filters["status_words"] = lambda status: STATUS_WORDS.get(status or "", "")
     headlines = [
         (label, [f"{metric}_{side}" for side in sides], sides) for label, _f, metric, sides in HEADLINES
@@ -154,6 +190,8 @@ def render_index(records: list[dict]) -> str:
         unusable=sum(r["status"] == "done" and r["usable"] is False for r in records),
         generated=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         version=__version__,
+        script=script,
+        script_sha256=base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii"),
     )
 
 

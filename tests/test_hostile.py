@@ -1,0 +1,141 @@
+"""Hostile inputs and conditions (issue 12): bad entries in a clinic's folder, one output folder used by two
+runs at once. Each test reproduces a defect found by a hostile QA pass."""
+
+from __future__ import annotations
+
+import base64
+import csv
+import hashlib
+import json
+import os
+import re
+import shutil
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import unquote
+
+import pytest
+
+from kneechain.batch.cli import EXIT_BATCH_INCOMPLETE
+from kneechain.batch.discover import discover_jobs
+from kneechain.batch.summary import write_summary
+from kneechain.errors import EXIT_OUTPUT
+from kneechain.io_lock import locked_output_folder
+from tests.test_batch import RUN_CLI, SAMPLES, _run
+
+LONG_NAME = "w" * 246 + ".mp4"  # 250 bytes: the longest name most file systems allow is 255
+
+
+@pytest.fixture(scope="module")
+def hostile_folder(tmp_path_factory) -> Path:
+    """Two good videos (one with a 250-byte name) beside a named pipe, a link loop, a broken link and an
+    unreadable file, all with video names."""
+    root = tmp_path_factory.mktemp("hostile")
+    shutil.copy(SAMPLES / "walk_side.mp4", root / "good.mp4")
+    shutil.copy(SAMPLES / "walk_side.mp4", root / LONG_NAME)
+    os.mkfifo(root / "pipe.mp4")
+    os.symlink(root / "loop.mp4", root / "loop.mp4")
+    os.symlink(root / "gone.mp4", root / "broken.mp4")
+    (root / "locked.mp4").write_bytes((SAMPLES / "walk_side.mp4").read_bytes()[:1000])
+    (root / "locked.mp4").chmod(0)
+    return root
+
+
+def _readable_as_root(path: Path) -> bool:
+    return os.access(path, os.R_OK)  # root reads a file whatever its mode
+
+
+def test_discovery_names_each_bad_entry_without_opening_it(hostile_folder, tmp_path):
+    jobs = {job.rel: job for job in discover_jobs(hostile_folder, tmp_path / "out")}
+    assert jobs["good.mp4"].problem is None and jobs[LONG_NAME].problem is None
+    assert "named pipe" in jobs["pipe.mp4"].problem
+    assert "link loop" in jobs["loop.mp4"].problem
+    assert "does not exist" in jobs["broken.mp4"].problem
+    if not _readable_as_root(hostile_folder / "locked.mp4"):
+        assert "permission denied" in jobs["locked.mp4"].problem
+
+
+def test_a_batch_of_a_hostile_folder_finishes_the_good_videos_and_fails_each_bad_one(
+    hostile_folder, tmp_path
+):
+    out = tmp_path / "out"
+    result = _run(str(hostile_folder), "-o", str(out), "--jobs", "2")
+    assert result.returncode == EXIT_BATCH_INCOMPLETE, result.stderr
+    assert "Traceback" not in result.stderr
+    with sqlite3.connect(out / "kneechain_batch.sqlite") as db:
+        rows = {
+            rel: (status, error) for rel, status, error in db.execute("SELECT rel, status, error FROM videos")
+        }
+    assert rows["good.mp4"][0] == rows[LONG_NAME][0] == "done"
+    assert (out / "good" / "report.html").is_file() and (out / LONG_NAME[:-4] / "report.html").is_file()
+    bad = ["pipe.mp4", "loop.mp4", "broken.mp4"]
+    bad += [] if _readable_as_root(hostile_folder / "locked.mp4") else ["locked.mp4"]
+    for rel in bad:
+        status, error = rows[rel]
+        assert status == "failed" and "\n" not in error and len(error) < 200, (rel, error)
+        assert f"failed: {rel}: {error}" in result.stderr
+    assert rows.get("locked.mp4", ("failed",))[0] == "failed"  # unreadable, or (as root) not a video
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    return subprocess.run([sys.executable, "-c", RUN_CLI, *args], capture_output=True, text=True, env=env)
+
+
+@pytest.mark.parametrize("command", ["batch", "analyze"])
+def test_a_second_run_on_a_folder_in_use_refuses_with_the_owner(command, hostile_folder, tmp_path):
+    out = tmp_path / "busy"
+    out.mkdir()
+    source = str(hostile_folder) if command == "batch" else str(hostile_folder / "good.mp4")
+    with locked_output_folder(out):  # this process plays the first run
+        result = _cli(command, source, "-o", str(out))
+    assert result.returncode == EXIT_OUTPUT, result.stderr
+    lines = [line for line in result.stderr.splitlines() if "in use by another kneechain run" in line]
+    assert len(lines) == 1 and f"pid {os.getpid()} on " in lines[0], result.stderr
+    assert "Traceback" not in result.stderr
+    assert not list(out.iterdir())  # nothing written by the refused run; the lock files went with the lock
+
+
+def _done_row(output_root: Path, rel: str, input_root: Path, **metadata) -> dict:
+    """A finished video's manifest row with a results folder holding a report."""
+    out_rel = rel.rsplit(".", 1)[0]
+    (output_root / out_rel).mkdir(parents=True)
+    (output_root / out_rel / "report.html").write_text("<html></html>")
+    (output_root / out_rel / "summary.json").write_text(json.dumps({"task": "squat", "usable": True}))
+    return {"rel": rel, "path": str(input_root / rel), "status": "done", "output_dir": out_rel,
+            "metadata": json.dumps(metadata), "error": None}  # fmt: skip
+
+
+def test_the_batch_overview_cannot_run_or_smuggle_anything(tmp_path):
+    """Links from hostile file names stay relative links, only the page's own script may run, formula
+    cells are neutralised in both CSV files and failure reasons carry no absolute paths."""
+    out, inputs = tmp_path / "out", tmp_path / "in"
+    out.mkdir()
+    rows = [
+        _done_row(out, "javascript:document.title='PWNED';void 0.mp4", inputs),
+        _done_row(out, "visit #2.mp4", inputs, patient_id='=HYPERLINK("http://x","click")'),
+        _done_row(out, "=2+5+cmd|' -c calc'!A0/squat.mp4", inputs, patient_id="\t=1+1"),
+        {"rel": "bad.mp4", "path": str(inputs / "bad.mp4"), "status": "failed", "output_dir": "bad",
+         "metadata": "{}", "error": f"cannot read '{inputs / 'bad.mp4'}' (not a video) in '{out}/bad'"},
+    ]  # fmt: skip
+    write_summary(out, rows)
+    html = (out / "index.html").read_text()
+    links = re.findall(r'href="([^"]*)"', html)
+    assert len(links) == 3 and all(
+        link.startswith("./") and ":" not in link and "#" not in link for link in links
+    )
+    assert all((out / unquote(link)).is_file() for link in links)
+    policy = re.search(r'Content-Security-Policy" content="([^"]*)"', html).group(1)
+    script = re.search(r"<script>(.*)</script>", html, re.S).group(1)
+    digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
+    assert "unsafe-inline'" not in policy.split("script-src")[1] and f"'sha256-{digest}'" in policy
+    assert html.count("<script") == 1
+    for name in ("summary.csv", "metrics_long.csv"):
+        with open(out / name, newline="") as handle:
+            cells = [cell for row in csv.reader(handle) for cell in row]
+        assert not any(cell[:1] in ("=", "+", "@", "\t", "\r") for cell in cells), name
+        assert not any(cell.startswith("-") and not re.fullmatch(r"-[\d.]+", cell) for cell in cells), name
+    text = (out / "summary.csv").read_text() + html
+    assert str(tmp_path) not in text and "cannot read 'bad.mp4' (not a video) in 'bad'" in text
