@@ -70,8 +70,8 @@ def assign_other_event(sharp_s: np.ndarray, sharp_feet: np.ndarray, candidates_s
     after = int(np.ceil(max(0.0, candidates_s[-1] - sharp_s[-1]) / step_s))
     bounds = np.concatenate([sharp_s[0] - step_s * np.arange(before, 0, -1), sharp_s,
                              sharp_s[-1] + step_s * np.arange(1, after + 1)])  # fmt: skip
-    feet = (sharp_feet[0] + np.arange(-before, len(sharp_s) + after)) % 2
-    feet[before : before + len(sharp_s)] = sharp_feet
+    feet = np.concatenate([(sharp_feet[0] + np.arange(-before, 0)) % 2, sharp_feet,
+                           (sharp_feet[-1] + np.arange(1, after + 1)) % 2])  # fmt: skip
     found = []
     for k in range(len(bounds) - 1):
         inside = candidates_s[(candidates_s > bounds[k]) & (candidates_s < bounds[k + 1])]
