@@ -97,10 +97,12 @@ def knee_travel(left: tuple, right: tuple, trunk_deg: float) -> MetricSet:
     return MetricSet({"reps": items}, pd.DataFrame({"t_s": []}), summarize_sagittal(items), quality)
 
 
-def gait(step_length_leg: dict[str, float], n: int = 4) -> MetricSet:
-    """Steps of the given mean length per side (leg lengths) at 0.55 s, summarised as ``gait_params`` does."""
+def gait(step_length_leg: dict[str, float], n: int = 4, spread_leg: float = 0.01) -> MetricSet:
+    """Steps of the given mean length per side (leg lengths, ``spread_leg`` apart) at 0.55 s, summarised as
+    ``gait_params`` does."""
     rows = [
-        {"side": side, "included": True, "step_time_s": 0.55, "step_length_leg": length + 0.01 * (i - 1.5)}
+        {"side": side, "included": True, "step_time_s": 0.55,
+         "step_length_leg": length + spread_leg * (i - (n - 1) / 2)}
         for side, length in step_length_leg.items()
         for i in range(n)
     ]  # fmt: skip
@@ -414,6 +416,15 @@ def test_gait_asymmetry_is_noted_without_a_knee_pattern():
     assert [e.side for e in mirror.asymmetries] == ["right"]
     even = derive_findings({"gait": gait({"left": 0.66, "right": 0.63})}, walk, CONFIG)  # SI -4.7 %
     assert even.asymmetries == ()
+
+
+def test_a_symmetry_index_within_its_own_sampling_error_is_not_an_asymmetry():
+    """The same -14 % step-length index from 4 steps a side: counted when the steps agree to 1 cm, not when
+    they scatter by 10 cm (its standard error is then about 14 points: chance can make it)."""
+    walk = {"task": "walk", "view": "side", "view_confidence": 1.0, "fps": 30.0}
+    steady = derive_findings({"gait": gait({"left": 0.69, "right": 0.60})}, walk, CONFIG)
+    scattered = derive_findings({"gait": gait({"left": 0.69, "right": 0.60}, spread_leg=0.1)}, walk, CONFIG)
+    assert len(steady.asymmetries) == 1 and scattered.asymmetries == ()
 
 
 # ------------------------------------------------------------------- rendered sample videos, end to end

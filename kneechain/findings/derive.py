@@ -3,6 +3,7 @@ measurement error, gait asymmetry notes and the overall call (rules in ``kneecha
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 
 from kneechain.config import Config, config_hash
@@ -72,7 +73,7 @@ def symmetry_margin_pct(ctx: SideContext, reading: Reading) -> float:
     """How far beyond the limit a symmetry index must lie to count: the larger of its measured error
     (``docs/accuracy.md``) and 1.96 x its standard error from this clip's step-to-step spread (a few noisy
     steps per side make a large index by chance)."""
-    sampling = 1.96 * reading.sd if reading.sd == reading.sd else float("inf")
+    sampling = 1.96 * reading.sd if math.isfinite(reading.sd) else math.inf  # one step a side: no spread
     return max(error_margin(f"{reading.metric}_{SYMMETRY_SIDE}", ctx.view), sampling)
 
 
