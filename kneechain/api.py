@@ -12,9 +12,9 @@ clinic's new thresholds), without the video.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
+import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -37,7 +37,7 @@ from kneechain.candidates import PoseCandidates, load_candidates
 from kneechain.config import Config, config_for_task, load_config
 from kneechain.errors import NoPersonError, TrackFormatError
 from kneechain.findings import Findings, derive_findings
-from kneechain.io_atomic import prepare_output_dir, write_json_atomically
+from kneechain.io_atomic import prepare_output_parent, staged_folder, write_json_atomically
 from kneechain.io_lock import locked_output_folder
 from kneechain.metrics.compute import FAMILIES_BY_TASK, SubjectInfo, compute_metrics
 from kneechain.metrics.quality import compute_frame_timing
@@ -159,38 +159,44 @@ def analyze_video(
 ) -> AnalysisResult:
     """Analyse one video and write the results into ``output_dir`` (created if needed).
 
-    Raises ``VideoInputError`` (bad video), ``NoPersonError`` (nobody detected), ``OutputWriteError``
-    (folder not writable) or ``ConfigError`` (bad clinic thresholds) before writing anything; a folder this
-    call created is removed again on failure.
+    The whole result is written into a staged folder beside ``output_dir`` and swapped into place at the
+    end (``kneechain.io_atomic.staged_folder``): an error, Ctrl-C or SIGTERM leaves ``output_dir`` exactly
+    as it was (absent, or the previous results), never a mix. Raises ``VideoInputError`` (bad video),
+    ``NoPersonError`` (nobody detected), ``OutputWriteError`` (folder not writable, disk full, or
+    ``OutputBusyError``: another run writes there) or ``ConfigError`` (bad clinic thresholds).
     """
     video_path = Path(video_path)
     options = options or AnalysisOptions()
     config = load_config(options.config_path)  # a bad clinic config fails before any work
     output_dir = Path(output_dir) if output_dir is not None else default_output_dir(video_path)
     info = probe_video(video_path)  # fail on a bad video before creating anything
-    created = not output_dir.exists()
-    prepare_output_dir(output_dir)
+    prepare_output_parent(output_dir)
+    with locked_output_folder(output_dir, beside=True), staged_folder(output_dir) as work:
+        if (output_dir / POSES_FILE).is_file():  # reused below only if the video and settings still match
+            shutil.copy2(output_dir / POSES_FILE, work / POSES_FILE)
+        poses, reused = estimate_or_reuse_poses(video_path, work, options, progress, info)
+        result = _analyse_poses(poses, work, options, config, video_path.name, video_path)
+        if not reused:
+            poses.save(work / POSES_FILE)
+        faces = bystander_faces_px(poses)
+        _write_key_frames(video_path, result, options.report, faces)
+        _write_reports(result, options.report, options.side_of_pain)
+        if options.report.annotated_video is not None:
+            series = {family: metric_set.series for family, metric_set in result.metrics.items()}
+            write_annotated_video(
+                video_path, result.movement.track, result.movement,
+                _staged_path(options.report.annotated_video, output_dir, work),
+                blur=options.report.blur_faces, metric_series=series, others_px=faces,
+            )  # fmt: skip
+    return replace(result, output_dir=output_dir, poses_reused=reused)
+
+
+def _staged_path(path: Path, final: Path, work: Path) -> Path:
+    """``path`` inside the staged folder when it points into the final one (it moves with it), else itself."""
     try:
-        with locked_output_folder(output_dir):  # one run per folder (OutputBusyError otherwise)
-            poses, reused = estimate_or_reuse_poses(video_path, output_dir, options, progress, info)
-            result = _analyse_poses(poses, output_dir, options, config, video_path.name, video_path)
-            if not reused:
-                poses.save(output_dir / POSES_FILE)
-            faces = bystander_faces_px(poses)
-            _write_key_frames(video_path, result, options.report, faces)
-            _write_reports(result, options.report, options.side_of_pain)
-            if options.report.annotated_video is not None:
-                series = {family: metric_set.series for family, metric_set in result.metrics.items()}
-                write_annotated_video(
-                    video_path, result.movement.track, result.movement, options.report.annotated_video,
-                    blur=options.report.blur_faces, metric_series=series, others_px=faces,
-                )  # fmt: skip
-    except BaseException:
-        if created:
-            with contextlib.suppress(OSError):
-                output_dir.rmdir()  # only succeeds when nothing was written
-        raise
-    return replace(result, poses_reused=reused)
+        return work / Path(path).resolve().relative_to(final.resolve())
+    except ValueError:
+        return Path(path)
 
 
 def reanalyze_folder(

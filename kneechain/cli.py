@@ -7,6 +7,7 @@ code documented in ``kneechain.errors``; ``--debug`` adds the traceback and debu
 from __future__ import annotations
 
 import json
+import signal
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -251,8 +252,13 @@ def info(
     Console().print(table)
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt  # SIGTERM (a service manager, `kill`) stops a run the way Ctrl-C does
+
+
 def main() -> None:
     """Console-script entry point."""
+    signal.signal(signal.SIGTERM, _interrupt)
     app()
 
 

@@ -1,15 +1,20 @@
 """Writing outputs so that a crash or a kill never leaves a half-written file that looks finished.
 
 Every output is written to a temporary file in the destination folder and renamed into place
-(``os.replace`` is atomic on one file system). On any error the temporary file is removed.
+(``os.replace`` is atomic on one file system). On any error the temporary file is removed. A whole
+analysis folder is written into a staged folder beside it and swapped into place at the end
+(``staged_folder``).
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
+import shutil
 import tempfile
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -50,9 +55,17 @@ def write_json_atomically(destination: Path, data: object) -> None:
     write_text_atomically(destination, json.dumps(data, indent=2, sort_keys=False, allow_nan=False) + "\n")
 
 
+def prepare_output_parent(final: Path) -> None:
+    """Check that a results folder ``final`` can be staged and swapped in: not an existing file, and its
+    parent folder (created if needed) writable; raise ``OutputWriteError``."""
+    if final.exists() and not final.is_dir():
+        raise OutputWriteError(f"the output '{final}' exists and is not a folder.", OUTPUT_HINT)
+    prepare_output_dir(final.parent)
+
+
 def prepare_output_dir(path: Path) -> Path:
     """Create ``path`` if needed and check that files can be written in it; raise ``OutputWriteError``."""
-    hint = "Choose another folder with -o/--output, or fix its permissions."
+    hint = OUTPUT_HINT
     if path.exists() and not path.is_dir():
         raise OutputWriteError(f"the output '{path}' exists and is not a folder.", hint)
     try:
@@ -65,3 +78,43 @@ def prepare_output_dir(path: Path) -> Path:
             f"cannot write to the output folder '{path}' ({reason.lower()}).", hint
         ) from error
     return path
+
+
+OUTPUT_HINT = "Choose another folder with -o/--output, or fix its permissions."
+STAGING_MARK = ".kc-partial-"
+_OLD_MARK = ".kc-old-"
+# Errors that say where the results go cannot take them (full disk, quota, read-only): exit 5, not a bug.
+WRITE_ERRNOS = {errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC), errno.EROFS, errno.EACCES}
+
+
+@contextlib.contextmanager
+def staged_folder(final: Path) -> Iterator[Path]:
+    """Yield a new empty folder beside ``final`` to write a whole result into; when the block succeeds it
+    replaces ``final`` (the old folder, if any, is moved aside first and removed after), so ``final`` never
+    holds a mix of old and new files. On any error or interruption the staged folder is removed and
+    ``final`` is left as it was; a full disk, an exceeded quota, a read-only file system or a refused
+    write becomes an ``OutputWriteError`` (exit code 5)."""
+    final = Path(final)
+    work = final.parent / f"{STAGING_MARK}{uuid.uuid4().hex[:8]}"  # short: the final name may be long
+    work.mkdir()
+    try:
+        yield work
+        if final.exists():
+            old = final.parent / f"{_OLD_MARK}{uuid.uuid4().hex[:8]}"
+            os.replace(final, old)
+            os.replace(work, final)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(work, final)
+    except OSError as error:
+        shutil.rmtree(work, ignore_errors=True)
+        if error.errno in WRITE_ERRNOS:
+            raise OutputWriteError(
+                f"cannot write the results into '{final.parent}' ({(error.strerror or str(error)).lower()}); "
+                "nothing was changed there.",
+                "Free some space (or choose a writable folder with -o) and run the same command again.",
+            ) from error
+        raise
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise

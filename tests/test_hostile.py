@@ -1,27 +1,34 @@
 """Hostile inputs and conditions (issue 12): bad entries in a clinic's folder, one output folder used by two
-runs at once. Each test reproduces a defect found by a hostile QA pass."""
+runs at once, injection through file names and visit sheets, a full disk and SIGTERM while an analysis is
+written. Each test reproduces a defect found by a hostile QA pass."""
 
 from __future__ import annotations
 
 import base64
 import csv
+import errno
 import hashlib
 import json
 import os
 import re
 import shutil
+import signal
 import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
+from typer.testing import CliRunner
 
+from kneechain.api import analyze_video
 from kneechain.batch.cli import EXIT_BATCH_INCOMPLETE
 from kneechain.batch.discover import discover_jobs
 from kneechain.batch.summary import write_summary
-from kneechain.errors import EXIT_OUTPUT
+from kneechain.cli import app
+from kneechain.errors import EXIT_OUTPUT, OutputWriteError
 from kneechain.io_lock import locked_output_folder
 from tests.test_batch import RUN_CLI, SAMPLES, _run
 
@@ -89,7 +96,8 @@ def test_a_second_run_on_a_folder_in_use_refuses_with_the_owner(command, hostile
     out = tmp_path / "busy"
     out.mkdir()
     source = str(hostile_folder) if command == "batch" else str(hostile_folder / "good.mp4")
-    with locked_output_folder(out):  # this process plays the first run
+    # this process plays the first run (an analysis folder is locked beside it: it is swapped in whole)
+    with locked_output_folder(out, beside=command == "analyze"):
         result = _cli(command, source, "-o", str(out))
     assert result.returncode == EXIT_OUTPUT, result.stderr
     lines = [line for line in result.stderr.splitlines() if "in use by another kneechain run" in line]
@@ -139,3 +147,67 @@ def test_the_batch_overview_cannot_run_or_smuggle_anything(tmp_path):
         assert not any(cell.startswith("-") and not re.fullmatch(r"-[\d.]+", cell) for cell in cells), name
     text = (out / "summary.csv").read_text() + html
     assert str(tmp_path) not in text and "cannot read 'bad.mp4' (not a video) in 'bad'" in text
+
+
+# --- defect 4: an interrupted or failed analysis leaves the folder as it was -------------------------------
+
+
+def _listing(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())} if folder.exists() else {}
+
+
+def _no_leftovers(parent: Path) -> None:
+    assert not [p.name for p in parent.iterdir() if p.name.startswith(".")], list(parent.iterdir())
+
+
+@pytest.fixture(scope="module")
+def finished(tmp_path_factory) -> Path:
+    """A complete analysis of the short walk sample (its poses are reused by the runs below)."""
+    out = tmp_path_factory.mktemp("finished") / "walk"
+    analyze_video(SAMPLES / "walk_side.mp4", out)
+    return out
+
+
+def test_a_full_disk_while_writing_exits_5_and_keeps_the_previous_results(finished, tmp_path, monkeypatch):
+    out = tmp_path / "walk"
+    shutil.copytree(finished, out)
+    before = _listing(out)
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr("kneechain.api.render_report", full)
+    result = CliRunner().invoke(app, ["analyze", str(SAMPLES / "walk_side.mp4"), "-o", str(out)])
+    assert result.exit_code == EXIT_OUTPUT and "no space left on device" in result.output, result.output
+    assert "Traceback" not in result.output
+    assert _listing(out) == before  # the previous results, untouched: no mix of old and new files
+    _no_leftovers(tmp_path)
+    fresh = tmp_path / "fresh"
+    with pytest.raises(OutputWriteError):
+        analyze_video(SAMPLES / "walk_side.mp4", fresh)
+    assert not fresh.exists()  # a first run leaves nothing
+    _no_leftovers(tmp_path)
+
+
+def test_sigterm_while_writing_leaves_the_previous_results(finished, tmp_path):
+    """SIGTERM is handled like Ctrl-C: exit 130, and the folder is as it was before the run."""
+    out = tmp_path / "walk"
+    shutil.copytree(finished, out)
+    before = _listing(out)
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    process = subprocess.Popen(
+        [sys.executable, "-c", RUN_CLI, "analyze", str(SAMPLES / "walk_side.mp4"), "-o", str(out)],
+        stderr=subprocess.PIPE, text=True, env=env,
+    )  # fmt: skip
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and process.poll() is None:
+        staged = [p for p in tmp_path.iterdir() if p.name.startswith(".kc-partial-")]
+        if staged and len(list(staged[0].iterdir())) >= 3:  # the poses and the first results are written
+            process.send_signal(signal.SIGTERM)
+            break
+        time.sleep(0.005)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 130, stderr
+    assert "interrupted" in stderr and "Traceback" not in stderr
+    assert _listing(out) == before
+    _no_leftovers(tmp_path)
