@@ -170,7 +170,7 @@ def analyze_video(
     config = load_config(options.config_path)  # a bad clinic config fails before any work
     output_dir = Path(output_dir) if output_dir is not None else default_output_dir(video_path)
     info = probe_video(video_path)  # fail on a bad video before creating anything
-    prepare_output_parent(output_dir)
+    prepare_output_parent(output_dir, markers=(SUMMARY_FILE, POSES_FILE, TRACK_FILE))
     with locked_output_folder(output_dir, beside=True), staged_folder(output_dir) as work:
         if (output_dir / POSES_FILE).is_file():  # reused below only if the video and settings still match
             shutil.copy2(output_dir / POSES_FILE, work / POSES_FILE)

@@ -55,11 +55,19 @@ def write_json_atomically(destination: Path, data: object) -> None:
     write_text_atomically(destination, json.dumps(data, indent=2, sort_keys=False, allow_nan=False) + "\n")
 
 
-def prepare_output_parent(final: Path) -> None:
-    """Check that a results folder ``final`` can be staged and swapped in: not an existing file, and its
-    parent folder (created if needed) writable; raise ``OutputWriteError``."""
+def prepare_output_parent(final: Path, markers: tuple[str, ...]) -> None:
+    """Check that a results folder ``final`` can be staged and swapped in: not an existing file, not a
+    folder holding other things (it is replaced as a whole: an existing folder must be empty or hold one
+    of the ``markers`` files of a previous result), and its parent folder (created if needed) writable;
+    raise ``OutputWriteError``."""
     if final.exists() and not final.is_dir():
         raise OutputWriteError(f"the output '{final}' exists and is not a folder.", OUTPUT_HINT)
+    if final.is_dir() and any(final.iterdir()) and not any((final / name).is_file() for name in markers):
+        raise OutputWriteError(
+            f"the output folder '{final}' holds other files and no kneechain results; kneechain replaces its "
+            "results folder as a whole.",
+            "Give a new or empty folder with -o/--output.",
+        )
     prepare_output_dir(final.parent)
 
 

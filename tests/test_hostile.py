@@ -211,3 +211,15 @@ def test_sigterm_while_writing_leaves_the_previous_results(finished, tmp_path):
     assert "interrupted" in stderr and "Traceback" not in stderr
     assert _listing(out) == before
     _no_leftovers(tmp_path)
+
+
+def test_a_folder_holding_other_files_is_never_replaced(tmp_path):
+    """The results folder is swapped in whole, so -o pointing at a folder with someone's files is refused
+    (exit 5) and the files stay."""
+    desk = tmp_path / "desk"
+    desk.mkdir()
+    (desk / "notes.txt").write_text("mine")
+    result = CliRunner().invoke(app, ["analyze", str(SAMPLES / "walk_side.mp4"), "-o", str(desk)])
+    assert result.exit_code == EXIT_OUTPUT and "holds other files" in result.output, result.output
+    assert [p.name for p in desk.iterdir()] == ["notes.txt"] and (desk / "notes.txt").read_text() == "mine"
+    _no_leftovers(tmp_path)
