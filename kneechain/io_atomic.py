@@ -73,9 +73,8 @@ def prepare_output_parent(final: Path, markers: tuple[str, ...]) -> None:
 
 def prepare_output_dir(path: Path) -> Path:
     """Create ``path`` if needed and check that files can be written in it; raise ``OutputWriteError``."""
-    hint = OUTPUT_HINT
     if path.exists() and not path.is_dir():
-        raise OutputWriteError(f"the output '{path}' exists and is not a folder.", hint)
+        raise OutputWriteError(f"the output '{path}' exists and is not a folder.", OUTPUT_HINT)
     try:
         path.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=path, prefix=".kneechain-write-check-"):
@@ -83,14 +82,14 @@ def prepare_output_dir(path: Path) -> Path:
     except OSError as error:
         reason = error.strerror or str(error)
         raise OutputWriteError(
-            f"cannot write to the output folder '{path}' ({reason.lower()}).", hint
+            f"cannot write to the output folder '{path}' ({reason.lower()}).", OUTPUT_HINT
         ) from error
     return path
 
 
 OUTPUT_HINT = "Choose another folder with -o/--output, or fix its permissions."
 STAGING_MARK = ".kc-partial-"
-_OLD_MARK = ".kc-old-"
+OLD_MARK = ".kc-old-"
 # Errors that say where the results go cannot take them (full disk, quota, read-only): exit 5, not a bug.
 WRITE_ERRNOS = {errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC), errno.EROFS, errno.EACCES}
 
@@ -108,7 +107,7 @@ def staged_folder(final: Path) -> Iterator[Path]:
     try:
         yield work
         if final.exists():
-            old = final.parent / f"{_OLD_MARK}{uuid.uuid4().hex[:8]}"
+            old = final.parent / f"{OLD_MARK}{uuid.uuid4().hex[:8]}"
             os.replace(final, old)
             os.replace(work, final)
             shutil.rmtree(old, ignore_errors=True)

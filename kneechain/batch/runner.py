@@ -1,10 +1,11 @@
 """Running a batch: the per-video function, the executors and the scheduling loop.
 
-``analyze_one(job, ...)`` analyses one video into a temporary sibling folder of its results folder and
-renames it into place only when complete; it never raises (a failure comes back as a dict with the
-one-line reason). ``run_batch`` decides what to (re)do from the manifest, keeps at most ``jobs`` videos in
-flight on an executor (``LocalExecutor``: a process pool; ``DaskExecutor``: a Dask cluster), records each
-outcome at once and writes the summary at the end. Ctrl-C marks the running videos ``interrupted``.
+``analyze_one(job, ...)`` analyses one video with ``kneechain.api.analyze_video``, which writes it into a
+temporary sibling folder of its results folder and swaps it into place only when complete; it never
+raises (a failure comes back as a dict with the one-line reason). ``run_batch`` decides what to (re)do
+from the manifest, keeps at most ``jobs`` videos in flight on an executor (``LocalExecutor``: a process
+pool; ``DaskExecutor``: a Dask cluster), records each outcome at once and writes the summary at the end.
+Ctrl-C marks the running videos ``interrupted``.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ import sys
 import threading
 import time
 import types
-import uuid
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -28,11 +28,10 @@ from pathlib import Path
 from kneechain.batch.discover import BatchJob
 from kneechain.batch.manifest import Manifest, utc_now
 from kneechain.errors import EXIT_BAD_VIDEO
+from kneechain.io_atomic import OLD_MARK, STAGING_MARK
 from kneechain.io_lock import locked_output_folder
 from kneechain.video import hash_file_sha256
 
-PARTIAL_MARK = ".kc-partial-"
-OLD_MARK = ".kc-old-"
 THREAD_VARS = (
     "OMP_NUM_THREADS",
     "OPENBLAS_NUM_THREADS",
@@ -115,7 +114,6 @@ def analyze_one(job: dict, output_root: str, options: dict) -> dict:
 
     started = time.monotonic()
     final = Path(output_root) / job["out_rel"]
-    partial = final.parent / f"{PARTIAL_MARK}{uuid.uuid4().hex[:8]}"  # short: the video's name may be long
     result = {
         "rel": job["rel"],
         "status": "failed",
@@ -132,11 +130,6 @@ def analyze_one(job: dict, output_root: str, options: dict) -> dict:
         from kneechain.movement.pipeline import MovementOptions
         from kneechain.pose import PoseConfig
 
-        final.parent.mkdir(parents=True, exist_ok=True)
-        partial.mkdir()
-        previous_poses = final / "poses.parquet"
-        if previous_poses.is_file():  # reused only when the video and pose settings still match
-            shutil.copy2(previous_poses, partial / "poses.parquet")
         analysis = AnalysisOptions(
             pose=PoseConfig(decode_threads=1, max_people=options["max_people"]),
             movement=MovementOptions(task=job["task"]),
@@ -147,16 +140,10 @@ def analyze_one(job: dict, output_root: str, options: dict) -> dict:
                 session=job["session"], blur_faces=options["blur_faces"], pdf=options["pdf"]
             ),
         )
-        outcome = analyze_video(job["path"], partial, analysis)
+        # staged beside ``final`` and swapped in whole; the saved poses are reused while they match
+        outcome = analyze_video(job["path"], final, analysis)
         result["usable"] = bool(outcome.movement.verdict.usable)
         result["frames"] = int(outcome.summary["quality"]["n_frames"])
-        if final.exists():
-            old = final.parent / f"{OLD_MARK}{uuid.uuid4().hex[:8]}"
-            os.replace(final, old)
-            os.replace(partial, final)
-            _remove_tree(old)
-        else:
-            os.replace(partial, final)
         result["status"] = "done"
         if not result["usable"]:
             problems = outcome.movement.verdict.problems
@@ -168,9 +155,6 @@ def analyze_one(job: dict, output_root: str, options: dict) -> dict:
     except Exception as error:  # a bug in one video must not stop the batch
         result["error"] = f"{type(error).__name__}: {' '.join(str(error).split())}"
         result["exit_code"] = 1
-    finally:
-        if partial.exists():
-            _remove_tree(partial)
     result["duration_s"] = round(time.monotonic() - started, 3)
     return result
 
@@ -235,7 +219,7 @@ def clean_partials(output_root: Path) -> int:
     removed = 0
     for root, dirs, _ in os.walk(output_root):
         for name in list(dirs):
-            if PARTIAL_MARK in name or OLD_MARK in name:
+            if name.startswith((STAGING_MARK, OLD_MARK)):
                 _remove_tree(Path(root) / name)
                 dirs.remove(name)
                 removed += 1

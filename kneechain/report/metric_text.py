@@ -60,7 +60,8 @@ METRIC_INFO = {
                            "lengths; negative = hip above the knee."),
     "knee_flexion_deg": ("knee flexion (2D)", "2D knee angle at the squat bottom; 0° = straight knee."),
     "trunk_angle_deg": ("trunk angle", "Trunk from vertical at the squat bottom; positive = forward."),
-    "stride_time_s": ("stride time", "Heel strike to the next heel strike of the same foot."),
+    "stride_time_s": ("stride time", "Heel strike to the next heel strike of the same foot (filmed from "
+                      "behind: toe-off to the next toe-off)."),
     "stance_time_s": ("stance time", "Heel strike to toe-off of the same foot."),
     "swing_time_s": ("swing time", "Toe-off to the next heel strike of the same foot."),
     "stance_pct": ("stance share of the stride", "Stance time as a share of the stride time."),
@@ -70,7 +71,8 @@ METRIC_INFO = {
     "stride_length_cm": ("stride length (cm)", "Between successive heel footprints of the same foot, in cm."),
     "walking_speed_leg_s": ("walking speed", "Stride length / stride time, in leg lengths per second."),
     "walking_speed_m_s": ("walking speed (m/s)", "Stride length / stride time, in metres per second."),
-    "step_time_s": ("step time", "The other foot's heel strike to this foot's heel strike."),
+    "step_time_s": ("step time", "The other foot's heel strike to this foot's heel strike (filmed from "
+                    "behind: between successive toe-offs)."),
     "step_length_leg": ("step length", "The other heel to this heel at heel strike along the walking "
                         "direction (leg lengths), corrected for near/far-foot perspective."),
     "step_length_cm": ("step length (cm)", "The other heel to this heel at heel strike, in cm."),
