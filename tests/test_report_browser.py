@@ -11,7 +11,10 @@ from __future__ import annotations
 import base64
 import os
 import re
+import shutil
 import stat
+import subprocess
+import sys
 import threading
 import unicodedata
 import zlib
@@ -28,6 +31,7 @@ from kneechain.report.browser import (
     BrowserError,
     chromium_command,
     find_chromium,
+    network_isolation,
     run_chromium,
     screenshot_html,
 )
@@ -320,6 +324,32 @@ def test_chromium_fetches_nothing_from_the_network(tmp_path, chromium):
         server.shutdown()
         server.server_close()
     assert CountingHandler.requests == []
+
+
+INET_CONNECT = re.compile(r"connect\(\d+, \{sa_family=AF_INET6?, .*\) = (-?\d+)")
+
+
+def test_pdf_under_strace_makes_no_network_connection(tmp_path, chromium):
+    """``--pdf`` traced with strace (every process Chromium starts): no connect() to an IPv4/IPv6 address
+    succeeds. Chromium's IPv6 reachability probe (no switch turns it off) still calls connect(); in the
+    empty network namespace it runs in, that call fails, so not even a socket is bound to a network."""
+    strace = shutil.which("strace")
+    if strace is None:
+        if os.environ.get("CI"):
+            pytest.fail("strace is not installed; CI must have it (.ci/run installs it)")
+        pytest.skip("strace is not installed (Debian/Ubuntu: apt-get install strace; CI installs it)")
+    assert network_isolation(), "no network namespace could be made for Chromium on this machine"
+    html = tmp_path / "page.html"
+    html.write_text("<!DOCTYPE html><html><head><title>t</title></head><body><p>offline</p></body></html>")
+    trace = tmp_path / "strace.txt"
+    script = f"from kneechain.report.pdf import html_to_pdf; html_to_pdf({str(html)!r}, {str(tmp_path / 'p.pdf')!r})"
+    subprocess.run([strace, "-f", "-qq", "-e", "trace=connect,execve", "-o", str(trace), sys.executable, "-c",
+                    script], check=True, timeout=120)  # fmt: skip
+    lines = trace.read_text().splitlines()
+    assert any("chromium" in line or "chrome" in line for line in lines if "execve(" in line), "not traced"
+    results = [int(match.group(1)) for match in map(INET_CONNECT.search, lines) if match]
+    assert all(result < 0 for result in results), [line for line in lines if "AF_INET" in line]
+    assert (tmp_path / "p.pdf").read_bytes().startswith(b"%PDF")
 
 
 # --- the real report ----------------------------------------------------------------------------------

@@ -4,12 +4,18 @@ Chromium renders the report exactly as a browser shows and prints it (same engin
 test looks at and for ``--pdf``). It is started as a one-shot command line program, never as a server:
 
 * a new, empty, temporary profile (``--user-data-dir``) that is deleted afterwards;
-* no network at all: the background services are switched off (``--disable-background-networking``,
-  ``--disable-component-update``, ``--disable-sync``, ``--disable-extensions``, ``--disable-quic``) and
-  every host name and IP address resolves to "not found" inside Chromium (``--host-resolver-rules``), so
-  even a stray external reference in a page cannot send anything anywhere (checked with strace: no DNS
-  query and no packet leaves; the only socket call left is Chromium's IPv6 reachability probe, a UDP
-  ``connect`` that sends nothing);
+* no network at all, by two independent means:
+  - on Linux, Chromium runs in a new, empty network namespace (``unshare --net``, with ``--user
+    --map-root-user`` when not run as root): the kernel gives it no network interface but its own
+    loopback, which is down, so nothing it does can reach another machine. Stock Chromium has no switch
+    for its IPv6 reachability probe (a UDP ``connect`` to a public DNS server's address at start-up);
+    inside the namespace that call fails (``EADDRNOTAVAIL``/``ENETUNREACH``) instead of succeeding
+    (``tests/test_report_browser.py`` checks this under strace). Where no namespace can be made (not
+    Linux, or a container that forbids it), the flags below still apply (logged once);
+  - the background services are switched off (``--disable-background-networking``,
+    ``--disable-component-update``, ``--disable-sync``, ``--disable-extensions``, ``--disable-quic``) and
+    every host name and IP address resolves to "not found" inside Chromium (``--host-resolver-rules``), so
+    even a stray external reference in a page cannot send anything anywhere;
 * only the ``file://`` URL of the local file is opened;
 * ``--no-sandbox``: Chromium's sandbox refuses to start as root and in containers without user
   namespaces; the page is our own generated file with network access blocked;
@@ -23,6 +29,8 @@ Chromium is found on ``PATH`` (``chromium``, ``chromium-browser``, ``google-chro
 from __future__ import annotations
 
 import contextlib
+import functools
+import logging
 import os
 import shutil
 import signal
@@ -34,6 +42,8 @@ from pathlib import Path
 
 from kneechain.errors import OutputWriteError
 from kneechain.io_atomic import atomic_output_path
+
+log = logging.getLogger(__name__)
 
 CHROMIUM_ENV = "KNEECHAIN_CHROMIUM"
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
@@ -110,10 +120,29 @@ def file_url(html_path: Path) -> str:
     return path.as_uri()
 
 
+NAMESPACE_COMMANDS = (("unshare", "--net"), ("unshare", "--user", "--map-root-user", "--net"))
+
+
+@functools.lru_cache(maxsize=1)
+def network_isolation() -> tuple[str, ...]:
+    """The command prefix that starts a program in a new, empty network namespace (``unshare --net``, as
+    root; else in a new user namespace too), or ``()`` where neither works on this machine."""
+    if os.name != "posix" or shutil.which("unshare") is None:
+        return ()
+    for prefix in NAMESPACE_COMMANDS:
+        with contextlib.suppress(OSError, subprocess.SubprocessError):
+            probe = subprocess.run([*prefix, "true"], capture_output=True, timeout=10)
+            if probe.returncode == 0:
+                return prefix
+    log.info("Chromium runs without a separate network namespace here (the no-network flags still apply)")
+    return ()
+
+
 def chromium_command(chromium: str, profile_dir: Path, output_flags: list[str], url: str) -> list[str]:
-    """The full command line: headless, no network, a fresh profile, the output flags, the file URL."""
+    """The full command line: in an empty network namespace where possible, headless, no network, a
+    fresh profile, the output flags, the file URL."""
     profile = f"--user-data-dir={profile_dir}"
-    return [chromium, *HEADLESS_FLAGS, *NO_NETWORK_FLAGS, profile, *output_flags, url]
+    return [*network_isolation(), chromium, *HEADLESS_FLAGS, *NO_NETWORK_FLAGS, profile, *output_flags, url]
 
 
 def kill_process_tree(process: subprocess.Popen) -> None:
