@@ -8,6 +8,9 @@ Files (each written atomically; schemas in the README):
   ``walking_passes.csv``, ``keypoint_quality.csv``: view, task, segmentation, the usability verdict;
 - ``metrics.json`` + ``metrics_*.csv``: metric families, quality, findings; ``config.json``: thresholds;
 - ``session.json``: the patient/session fields given for the report;
+- ``batch_record.json`` (batch only): the video's content hash, the thresholds' hash and the options'
+  fingerprint, so a batch recognises a finished folder its manifest does not know
+  (``kneechain.batch.planning``);
 - ``report.html`` (and ``report.pdf``, key frames) from ``kneechain.report``.
 """
 
@@ -54,6 +57,7 @@ TABLE_NAMES = (
     "walking_passes",
     "pelvis_stickers",
 )
+BATCH_RECORD_FILE = "batch_record.json"  # written by a batch: which video content, thresholds and options
 STICKERS_FILE = "pelvis_stickers.csv"  # the two pelvis stickers per frame, when the clip has them
 
 

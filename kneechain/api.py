@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from kneechain.analysis_files import (
+    BATCH_RECORD_FILE,
     POSES_FILE,
     SESSION_FILE,
     SUMMARY_FILE,
@@ -156,6 +157,7 @@ def analyze_video(
     output_dir: str | os.PathLike | None = None,
     options: AnalysisOptions | None = None,
     progress: ProgressCallback | None = None,
+    batch_record: Mapping[str, object] | None = None,
 ) -> AnalysisResult:
     """Analyse one video and write the results into ``output_dir`` (created if needed).
 
@@ -164,6 +166,7 @@ def analyze_video(
     as it was (absent, or the previous results), never a mix. Raises ``VideoInputError`` (bad video),
     ``NoPersonError`` (nobody detected), ``OutputWriteError`` (folder not writable, disk full, or
     ``OutputBusyError``: another run writes there) or ``ConfigError`` (bad clinic thresholds).
+    ``batch_record`` (a batch's own) is saved as ``batch_record.json`` in the folder it goes in with.
     """
     video_path = Path(video_path)
     options = options or AnalysisOptions()
@@ -188,6 +191,8 @@ def analyze_video(
                 _staged_path(options.report.annotated_video, output_dir, work),
                 blur=options.report.blur_faces, metric_series=series, others_px=faces,
             )  # fmt: skip
+        if batch_record is not None:
+            write_json_atomically(work / BATCH_RECORD_FILE, dict(batch_record))
     return replace(result, output_dir=output_dir, poses_reused=reused)
 
 

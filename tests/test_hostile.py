@@ -30,7 +30,7 @@ from kneechain.batch.summary import write_summary
 from kneechain.cli import app
 from kneechain.errors import EXIT_OUTPUT, OutputWriteError
 from kneechain.io_lock import locked_output_folder
-from tests.test_batch import RUN_CLI, SAMPLES, _run
+from tests.test_batch import RUN_CLI, SAMPLES, _rows, _run
 
 LONG_NAME = "w" * 246 + ".mp4"  # 250 bytes: the longest name most file systems allow is 255
 
@@ -223,3 +223,85 @@ def test_a_folder_holding_other_files_is_never_replaced(tmp_path):
     assert result.exit_code == EXIT_OUTPUT and "holds other files" in result.output, result.output
     assert [p.name for p in desk.iterdir()] == ["notes.txt"] and (desk / "notes.txt").read_text() == "mine"
     _no_leftovers(tmp_path)
+
+
+# --- defect 5: the manifest agrees with the finished folders ------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def finished_batch(tmp_path_factory) -> tuple[Path, Path]:
+    """A clinic folder of two videos and the output folder of one complete batch over it."""
+    root = tmp_path_factory.mktemp("finished")
+    clips, out = root / "in", root / "out"
+    clips.mkdir()
+    shutil.copy(SAMPLES / "walk_side.mp4", clips / "a.mp4")
+    shutil.copy(SAMPLES / "squat_side.mp4", clips / "b.mp4")
+    result = _run(str(clips), "-o", str(out), "--jobs", "2")
+    assert result.returncode == 0, result.stderr
+    return clips, out
+
+
+def _reports(out: Path) -> dict[str, int]:
+    return {folder: (out / folder / "report.html").stat().st_mtime_ns for folder in ("a", "b")}
+
+
+def _rerun_after(finished_batch, tmp_path, damage) -> tuple[subprocess.CompletedProcess, Path]:
+    clips, original = finished_batch
+    out = tmp_path / "out"
+    shutil.copytree(original, out)
+    damage(out / "kneechain_batch.sqlite")
+    before = _reports(out)
+    result = _run(str(clips), "-o", str(out), "--jobs", "2")
+    assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
+    assert _reports(out) == before  # nothing recomputed or replaced
+    rows = {rel: row["status"] for rel, row in _rows(out).items()}
+    assert rows == {"a.mp4": "done", "b.mp4": "done"}
+    assert "0 analysed" in result.stdout and "2 already done" in result.stdout
+    return result, out
+
+
+def _forget_the_last_updates(manifest: Path) -> None:
+    """As after a kill between a folder's swap and its manifest row's update (one still 'running', one
+    never recorded)."""
+    with sqlite3.connect(manifest) as db:
+        db.execute("UPDATE videos SET status = 'running', finished_utc = NULL WHERE rel = 'a.mp4'")
+        db.execute("DELETE FROM videos WHERE rel = 'b.mp4'")
+
+
+def test_finished_folders_the_manifest_missed_are_not_analysed_again(finished_batch, tmp_path):
+    result, _ = _rerun_after(finished_batch, tmp_path, _forget_the_last_updates)
+    assert "2 finished result folder(s) recognised" in result.stderr
+
+
+def test_an_empty_manifest_is_rebuilt_from_the_folders(finished_batch, tmp_path):
+    result, _ = _rerun_after(finished_batch, tmp_path, lambda path: path.write_bytes(b""))
+    assert "2 finished result folder(s) recognised" in result.stderr
+
+
+def test_a_damaged_manifest_is_kept_aside_and_rebuilt(finished_batch, tmp_path):
+    def damage(path: Path) -> None:
+        path.write_bytes(b"this is not a database" * 100)
+
+    result, out = _rerun_after(finished_batch, tmp_path, damage)
+    kept = list(out.glob("kneechain_batch.damaged-*.sqlite"))
+    assert len(kept) == 1 and kept[0].read_bytes().startswith(b"this is not a database")
+    lines = [line for line in result.stderr.splitlines() if "could not be read" in line]
+    assert len(lines) == 1 and kept[0].name in lines[0] and str(out) not in lines[0]
+
+
+def test_a_folder_from_other_thresholds_or_content_is_analysed_again(finished_batch, tmp_path):
+    """The record must match the video's content, the thresholds and the options; otherwise the video is
+    analysed again (here: the record says other thresholds)."""
+    clips, original = finished_batch
+    out = tmp_path / "out"
+    shutil.copytree(original, out)
+    record = json.loads((out / "a" / "batch_record.json").read_text())
+    assert set(record) >= {"sha256", "config_hash", "options_fp"}
+    (out / "a" / "batch_record.json").write_text(json.dumps({**record, "config_hash": "0" * 12}))
+    _forget_the_last_updates(out / "kneechain_batch.sqlite")
+    before = _reports(out)
+    result = _run(str(clips), "-o", str(out), "--jobs", "2")
+    assert result.returncode == 0, result.stderr
+    after = _reports(out)
+    assert after["a"] != before["a"] and after["b"] == before["b"]
+    assert "1 finished result folder(s) recognised" in result.stderr

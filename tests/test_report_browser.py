@@ -342,14 +342,15 @@ def test_pdf_under_strace_makes_no_network_connection(tmp_path, chromium):
     html = tmp_path / "page.html"
     html.write_text("<!DOCTYPE html><html><head><title>t</title></head><body><p>offline</p></body></html>")
     trace = tmp_path / "strace.txt"
-    script = f"from kneechain.report.pdf import html_to_pdf; html_to_pdf({str(html)!r}, {str(tmp_path / 'p.pdf')!r})"
+    pdf = tmp_path / "p.pdf"
+    script = f"from kneechain.report.pdf import html_to_pdf; html_to_pdf({str(html)!r}, {str(pdf)!r})"
     subprocess.run([strace, "-f", "-qq", "-e", "trace=connect,execve", "-o", str(trace), sys.executable, "-c",
                     script], check=True, timeout=120)  # fmt: skip
     lines = trace.read_text().splitlines()
     assert any("chromium" in line or "chrome" in line for line in lines if "execve(" in line), "not traced"
     results = [int(match.group(1)) for match in map(INET_CONNECT.search, lines) if match]
     assert all(result < 0 for result in results), [line for line in lines if "AF_INET" in line]
-    assert (tmp_path / "p.pdf").read_bytes().startswith(b"%PDF")
+    assert pdf.read_bytes().startswith(b"%PDF")
 
 
 # --- the real report ----------------------------------------------------------------------------------

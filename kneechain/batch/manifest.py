@@ -6,7 +6,9 @@ Columns: ``rel`` (path relative to the input folder, the key), ``path``, ``size_
 ``running``, ``done``, ``failed``, ``interrupted``), ``usable`` (1/0 for done videos), ``started_utc``,
 ``finished_utc``, ``duration_s``, ``frames``, ``error`` (one line), ``exit_code``, ``output_dir``
 (relative to OUTDIR) and ``metadata`` (JSON: patient_id, date, task, ...). Only the batch's main process
-writes it.
+writes it. A manifest SQLite cannot read (damaged, or not a database) is renamed
+``kneechain_batch.damaged-<UTC time>.sqlite`` and a new one started (``Manifest.damaged_copy``); the
+batch then rebuilds its rows from the finished results folders (``kneechain.batch.planning``).
 """
 
 from __future__ import annotations
@@ -56,11 +58,40 @@ class Manifest:
 
     def __init__(self, output_dir: Path) -> None:
         self.path = Path(output_dir) / MANIFEST_FILE
-        self._db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        self._db.row_factory = sqlite3.Row
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")
-        self._db.execute(_SCHEMA)
+        self.damaged_copy: Path | None = None  # where a damaged manifest was moved to, if it was
+        try:
+            self._db = self._open()
+        except sqlite3.OperationalError:  # locked, or cannot be opened: not a damaged file
+            raise
+        except sqlite3.DatabaseError:
+            self.damaged_copy = self._move_aside()
+            self._db = self._open()
+
+    def _open(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        try:
+            db.row_factory = sqlite3.Row
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=FULL")
+            db.execute(_SCHEMA)
+            if db.execute("PRAGMA quick_check").fetchone()[0] != "ok":
+                raise sqlite3.DatabaseError("the manifest failed SQLite's integrity check")
+            db.execute("SELECT * FROM videos").fetchall()  # every row and column readable
+        except sqlite3.DatabaseError:
+            db.close()
+            raise
+        return db
+
+    def _move_aside(self) -> Path:
+        """Rename the damaged manifest (and its journal files) so a new one can start; return its name."""
+        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+        damaged = self.path.with_name(f"kneechain_batch.damaged-{stamp}.sqlite")
+        self.path.rename(damaged)
+        for suffix in ("-wal", "-shm"):
+            journal = self.path.with_name(self.path.name + suffix)
+            if journal.exists():
+                journal.rename(damaged.with_name(damaged.name + suffix))
+        return damaged
 
     def close(self) -> None:
         self._db.close()

@@ -3,8 +3,9 @@
 ``analyze_one(job, ...)`` analyses one video with ``kneechain.api.analyze_video``, which writes it into a
 temporary sibling folder of its results folder and swaps it into place only when complete; it never
 raises (a failure comes back as a dict with the one-line reason). ``run_batch`` decides what to (re)do
-from the manifest, keeps at most ``jobs`` videos in flight on an executor (``LocalExecutor``: a process
-pool; ``DaskExecutor``: a Dask cluster), records each outcome at once and writes the summary at the end.
+from the manifest and the finished folders (``kneechain.batch.planning``), keeps at most ``jobs`` videos
+in flight on an executor (``LocalExecutor``: a process pool; ``DaskExecutor``: a Dask cluster), records
+each outcome at once and writes the summary at the end.
 Ctrl-C marks the running videos ``interrupted``.
 """
 
@@ -26,11 +27,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from kneechain.batch.discover import BatchJob
-from kneechain.batch.manifest import Manifest, utc_now
-from kneechain.errors import EXIT_BAD_VIDEO
+from kneechain.batch.manifest import MANIFEST_FILE, Manifest, utc_now
+from kneechain.batch.planning import RECORD_KEYS, plan, unusable_reason
 from kneechain.io_atomic import OLD_MARK, STAGING_MARK
 from kneechain.io_lock import locked_output_folder
-from kneechain.video import hash_file_sha256
 
 THREAD_VARS = (
     "OMP_NUM_THREADS",
@@ -68,6 +68,7 @@ class BatchOptions:
 class BatchOutcome:
     total: int = 0
     skipped: int = 0
+    recovered: int = 0  # of the skipped: finished folders the manifest did not know as done
     done: int = 0
     failed: int = 0
     unusable: int = 0
@@ -140,16 +141,13 @@ def analyze_one(job: dict, output_root: str, options: dict) -> dict:
                 session=job["session"], blur_faces=options["blur_faces"], pdf=options["pdf"]
             ),
         )
-        # staged beside ``final`` and swapped in whole; the saved poses are reused while they match
-        outcome = analyze_video(job["path"], final, analysis)
+        # staged beside ``final`` and swapped in whole (with the batch record); saved poses are reused
+        outcome = analyze_video(job["path"], final, analysis, batch_record=job.get("record"))
         result["usable"] = bool(outcome.movement.verdict.usable)
         result["frames"] = int(outcome.summary["quality"]["n_frames"])
         result["status"] = "done"
         if not result["usable"]:
-            problems = outcome.movement.verdict.problems
-            result["error"] = (
-                " ".join(("not analysable: " + "; ".join(problems)).split()) if problems else None
-            )
+            result["error"] = unusable_reason(list(outcome.movement.verdict.problems))
     except KneechainError as error:
         result["error"], result["exit_code"] = error.one_line(), error.exit_code
     except Exception as error:  # a bug in one video must not stop the batch
@@ -226,65 +224,6 @@ def clean_partials(output_root: Path) -> int:
     return removed
 
 
-def _content_hash(path: Path, previous: dict | None, stat) -> str:
-    if (
-        previous
-        and previous.get("sha256")
-        and previous.get("size_bytes") == stat.st_size
-        and previous.get("mtime_ns") == stat.st_mtime_ns
-    ):
-        return previous["sha256"]
-    return hash_file_sha256(path)
-
-
-def plan(jobs: list[BatchJob], manifest: Manifest, output_root: Path, options: BatchOptions, cfg_hash: str):
-    """Record every job in the manifest; return the jobs to run now and the number skipped."""
-    todo, skipped = [], 0
-    for job in jobs:
-        if job.problem is not None:  # not a readable file: failed with its reason, never opened
-            manifest.upsert(job.rel, path=job.path, output_dir=job.out_rel, status="failed",
-                            error=job.problem, exit_code=EXIT_BAD_VIDEO, finished_utc=utc_now())  # fmt: skip
-            continue
-        previous = manifest.get(job.rel)
-        stat = os.stat(job.path)
-        sha = _content_hash(Path(job.path), previous, stat)
-        fingerprint = options.fingerprint(job)
-        unchanged = (
-            previous is not None
-            and previous["sha256"] == sha
-            and previous["config_hash"] == cfg_hash
-            and previous["options_fp"] == fingerprint
-        )
-        status = previous["status"] if previous else None
-        meta = {
-            **job.session,
-            "task": job.task,
-            "side_of_pain": job.side_of_pain,
-            "height_cm": job.height_cm,
-            "sex": job.sex,
-        }
-        record = {
-            "path": job.path,
-            "size_bytes": stat.st_size,
-            "mtime_ns": stat.st_mtime_ns,
-            "sha256": sha,
-            "config_hash": cfg_hash,
-            "options_fp": fingerprint,
-            "output_dir": job.out_rel,
-            "metadata": meta,
-        }
-        if unchanged and status == "done" and (output_root / job.out_rel).is_dir():
-            skipped += 1
-            manifest.upsert(job.rel, **record)
-            continue
-        if unchanged and status == "failed" and not options.retry_failed:
-            skipped += 1
-            continue
-        manifest.upsert(job.rel, **record, status="pending")
-        todo.append(job)
-    return todo, skipped
-
-
 class PlainReporter:
     """One line per finished video on stderr (no TTY)."""
 
@@ -335,10 +274,17 @@ def _run_locked(jobs, output_root: Path, options: BatchOptions, executor, n_jobs
     clean_partials(output_root)
     outcome = BatchOutcome(total=len(jobs))
     with Manifest(output_root) as manifest:
+        if manifest.damaged_copy is not None:
+            kept = manifest.damaged_copy.name
+            echo(f"the batch manifest {MANIFEST_FILE} could not be read: kept as {kept}; rebuilt from the "
+                 "finished results folders")  # fmt: skip
         for row in manifest.rows():  # a killed run's videos: picked up again below
             if row["status"] == "running":
                 manifest.mark_interrupted([row["rel"]])
-        todo, outcome.skipped = plan(jobs, manifest, output_root, options, cfg_hash)
+        todo, outcome.skipped, outcome.recovered = plan(jobs, manifest, output_root, options, cfg_hash)
+        if outcome.recovered:
+            echo(f"{outcome.recovered} finished result folder(s) recognised (same video, thresholds and "
+                 "options): not analysed again")  # fmt: skip
         if todo:
             own_executor = executor is None
             executor = executor or LocalExecutor(n_jobs or os.cpu_count() or 1)
@@ -372,7 +318,9 @@ def _loop(todo, output_root, options, executor, manifest, outcome, reporter) -> 
                 job = queue.pop(0)
                 slot = free_slots.pop(0)
                 manifest.mark_running(job.rel)
-                future = executor.submit(analyze_one, asdict(job), str(output_root), worker_options)
+                row = manifest.get(job.rel)
+                work = {**asdict(job), "record": {key: row[key] for key in ("rel", *RECORD_KEYS)}}
+                future = executor.submit(analyze_one, work, str(output_root), worker_options)
                 in_flight[future] = (slot, job)
                 reporter.started(slot, job)
             if not in_flight:
