@@ -2,6 +2,8 @@
 reps / stances / gait events, and a verdict on whether the clip supports measurements.
 
 Order: left/right swap repair (on raw landmarks) -> filtering -> view -> task -> segmentation -> verdict.
+A clip showing the person on their side or upside down (``kneechain.movement.orientation``) gets no task
+and a verdict that says how to fix it.
 The user may give the task and/or the view (CLI ``--task`` / ``--view``); the result records whether each
 was detected or given.
 """
@@ -13,6 +15,7 @@ from dataclasses import dataclass, field, replace
 import pandas as pd
 
 from kneechain.movement.gait import build_strides, detect_gait_events
+from kneechain.movement.orientation import clip_rotation_deg, rotation_problem
 from kneechain.movement.rep_kinds import find_descents
 from kneechain.movement.single_leg import SingleLegSegments, segment_single_leg_stances
 from kneechain.movement.squat import segment_squat_reps
@@ -130,20 +133,24 @@ def understand_movement(raw_track: LandmarkTrack, options: MovementOptions | Non
     filtered = filter_track(swaps.track, options.filter)
     track = filtered.track
     view = _resolve_view(track, options.view)
+    turned = rotation_problem(clip_rotation_deg(track))
     # hip descents: computed once, for the task decision and the reps of single-leg squats and lunges
-    descents = find_descents(track) if options.task in (None, "single_leg_squat") else None
-    task = _resolve_task(track, view, options.task, descents)
+    descents = find_descents(track) if options.task in (None, "single_leg_squat") and not turned else None
+    if turned:  # no view, task or segment can be trusted on a turned picture
+        view = replace(view, confidence=0.0)
+        task = TaskEstimate(task="unknown", confidence=0.0, reason="the person is not upright in the video")
+    else:
+        task = _resolve_task(track, view, options.task, descents)
     reps = _find_reps(track, task.task, descents, given=options.task is not None)
-    if options.task == "single_leg_squat" and len(reps):
+    if options.task == "single_leg_squat" and reps is not None and len(reps):
         task = replace(task, stance_leg=majority_leg(reps["stance_leg"]))
     single_leg = segment_single_leg_stances(track) if task.task == "single_leg_stand" else None
     events = strides = None
     if task.task == "walk":
         events = detect_gait_events(track, view)
         strides = build_strides(events)
-    verdict = judge_usability(
-        track, task.task, task.reason, reps, single_leg.stances if single_leg else None, strides
-    )
+    stances = single_leg.stances if single_leg else None
+    verdict = judge_usability(track, task.task, task.reason, reps, stances, strides, turned=turned)
     return MovementAnalysis(
         swaps=swaps, filtered=filtered, view=view, view_given=options.view is not None, task=task,
         task_given=options.task is not None, reps=reps, single_leg=single_leg, gait_events=events,

@@ -1,6 +1,7 @@
 """Can this video support measurements? A verdict with what is wrong and what to film instead.
 
 Checks, in this order (every failed check is reported, not only the first):
+- the person is on their side or upside down in the picture (a lost rotation flag): only this is said;
 - the person is seen for too short a time (under ``min_duration_s``);
 - the person is too small in the frame (keypoint extent, eyes to feet, under ``min_person_height_fraction``
   of the frame height: about a third of standing height in frame);
@@ -123,8 +124,13 @@ def judge_usability(
     stances: pd.DataFrame | None = None,
     strides: pd.DataFrame | None = None,
     config: UsabilityConfig | None = None,
+    turned: str | None = None,
 ) -> Verdict:
-    """The verdict on one analysed clip (see the module docstring for the checks)."""
+    """The verdict on one analysed clip (see the module docstring for the checks); ``turned``: the
+    sentence for a clip showing the person on their side or upside down
+    (``kneechain.movement.orientation.rotation_problem``)."""
+    if turned:
+        return Verdict(usable=False, problems=(turned,))
     config = config or UsabilityConfig()
     problems = _recording_problems(track, task, config)
     segmentation = _segmentation_problems(task, task_reason, reps, stances, strides, config)
