@@ -61,8 +61,10 @@ BATCH_RECORD_FILE = "batch_record.json"  # written by a batch: which video conte
 STICKERS_FILE = "pelvis_stickers.csv"  # the two pelvis stickers per frame, when the clip has them
 
 
-def build_summary(selection: SubjectSelection, movement: MovementAnalysis, findings: Findings) -> dict:
-    """The JSON summary of one analysis (schema version ``SUMMARY_SCHEMA_VERSION``)."""
+def build_summary(selection: SubjectSelection, movement: MovementAnalysis, findings: Findings,
+                  face_check: dict | None = None) -> dict:  # fmt: skip
+    """The JSON summary of one analysis (schema version ``SUMMARY_SCHEMA_VERSION``). ``face_check``: how
+    often the face detector saw a face no pose belongs to (``kneechain.pose.faces.count_untracked_faces``)."""
     track = selection.track
     quality = summarize_track_quality(track)
     return {
@@ -77,6 +79,7 @@ def build_summary(selection: SubjectSelection, movement: MovementAnalysis, findi
         "people": {
             "max_in_one_frame": selection.max_people_in_frame,
             "frames_with_bystanders": selection.bystander_frames,
+            "faces_without_pose": face_check,
         },
         "task": movement.task.task,
         "view": movement.view.view,
@@ -96,10 +99,11 @@ def write_analysis_files(
     config: Config,
     subject: dict,
     stickers: pd.DataFrame | None = None,
+    face_check: dict | None = None,
 ) -> dict:
     """Write the track, JSON results and CSV tables of one analysis (and the pelvis stickers, when found);
     return the summary."""
-    summary = build_summary(selection, movement, findings)
+    summary = build_summary(selection, movement, findings, face_check)
     selection.track.save(folder / TRACK_FILE)
     write_json_atomically(folder / MOVEMENT_FILE, movement_summary(movement))
     write_json_atomically(folder / SUMMARY_FILE, to_jsonable(summary))

@@ -12,6 +12,7 @@ clinic's new thresholds), without the video.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import shutil
@@ -47,8 +48,9 @@ from kneechain.movement.pipeline import MovementAnalysis, MovementOptions, under
 from kneechain.movement.subject import select_subject
 from kneechain.pose import PoseConfig, estimate_poses, pose_provenance
 from kneechain.pose.estimator import ProgressCallback
+from kneechain.pose.faces import FaceFinder, count_untracked_faces
 from kneechain.pose.stickers import sticker_obliquity_at, sticker_placement, track_stickers
-from kneechain.report.annotated_video import write_annotated_video
+from kneechain.report.annotated_video import check_annotated_output, write_annotated_video
 from kneechain.report.face_blur import bystander_faces_px
 from kneechain.report.keyframes import write_key_frames
 from kneechain.report.pdf import html_to_pdf
@@ -172,25 +174,29 @@ def analyze_video(
     options = options or AnalysisOptions()
     config = load_config(options.config_path)  # a bad clinic config fails before any work
     output_dir = Path(output_dir) if output_dir is not None else default_output_dir(video_path)
-    info = probe_video(video_path)  # fail on a bad video before creating anything
+    info = probe_video(video_path)  # fail on a bad video (or output) before creating anything
+    if options.report.annotated_video is not None:
+        check_annotated_output(video_path, options.report.annotated_video)
     prepare_output_parent(output_dir, markers=(SUMMARY_FILE, POSES_FILE, TRACK_FILE))
     with locked_output_folder(output_dir, beside=True), staged_folder(output_dir) as work:
         if (output_dir / POSES_FILE).is_file():  # reused below only if the video and settings still match
             shutil.copy2(output_dir / POSES_FILE, work / POSES_FILE)
         poses, reused = estimate_or_reuse_poses(video_path, work, options, progress, info)
-        result = _analyse_poses(poses, work, options, config, video_path.name, video_path)
+        faces = bystander_faces_px(poses)
+        face_check = count_untracked_faces(video_path, faces)
+        result = _analyse_poses(poses, work, options, config, video_path.name, video_path, face_check)
         if not reused:
             poses.save(work / POSES_FILE)
-        faces = bystander_faces_px(poses)
-        _write_key_frames(video_path, result, options.report, faces)
-        _write_reports(result, options.report, options.side_of_pain)
-        if options.report.annotated_video is not None:
-            series = {family: metric_set.series for family, metric_set in result.metrics.items()}
-            write_annotated_video(
-                video_path, result.movement.track, result.movement,
-                _staged_path(options.report.annotated_video, output_dir, work),
-                blur=options.report.blur_faces, metric_series=series, others_px=faces,
-            )  # fmt: skip
+        with FaceFinder() if options.report.blur_faces else contextlib.nullcontext() as finder:
+            _write_key_frames(video_path, result, options.report, faces, finder)
+            _write_reports(result, options.report, options.side_of_pain)
+            if options.report.annotated_video is not None:
+                series = {family: metric_set.series for family, metric_set in result.metrics.items()}
+                write_annotated_video(
+                    video_path, result.movement.track, result.movement,
+                    _staged_path(options.report.annotated_video, output_dir, work),
+                    blur=options.report.blur_faces, metric_series=series, others_px=faces, finder=finder,
+                )  # fmt: skip
         if batch_record is not None:
             write_json_atomically(work / BATCH_RECORD_FILE, dict(batch_record))
     return replace(result, output_dir=output_dir, poses_reused=reused)
@@ -226,20 +232,22 @@ def reanalyze_folder(
     options = AnalysisOptions(
         movement=movement, subject=subject, side_of_pain=side_of_pain, config_path=config_path, report=report
     )
+    face_check = read_json(folder, SUMMARY_FILE).get("people", {}).get("faces_without_pose")
     with locked_output_folder(folder):
         result = _analyse_poses(load_candidates(poses_path), folder, options, config, poses_path.name,
-                                read_saved_stickers(folder))  # fmt: skip
+                                read_saved_stickers(folder), face_check)  # fmt: skip
         _write_reports(result, report, side_of_pain)
     return result
 
 
-def _write_key_frames(video_path: Path, result: AnalysisResult, report: ReportOptions, faces) -> None:
-    """Key frames of a usable clip (rep bottoms, stances, mid-stance), faces blurred unless asked not to."""
+def _write_key_frames(video_path: Path, result: AnalysisResult, report: ReportOptions, faces,
+                      finder: FaceFinder | None) -> None:  # fmt: skip
+    """Key frames of a usable clip (rep bottoms, stances, mid-stance), faces blurred unless asked not to
+    (every pose's, and every face ``finder`` finds)."""
     if result.movement.verdict.usable:
         track = result.movement.track
-        write_key_frames(
-            video_path, result.output_dir, track, result.movement, result.metrics, report.blur_faces, faces
-        )
+        write_key_frames(video_path, result.output_dir, track, result.movement, result.metrics,
+                         report.blur_faces, faces, finder)  # fmt: skip
     else:
         for stale in result.output_dir.glob("keyframe*"):
             stale.unlink()
@@ -301,12 +309,14 @@ def _analyse_poses(
     config: Config,
     source_name: str,
     stickers: Path | pd.DataFrame | None,
+    face_check: dict | None = None,
 ) -> AnalysisResult:
     selection, movement, metrics, findings, config, stickers = measure_poses(
         poses, options, config, source_name, stickers
     )
     subject = subject_record(options.subject, options.side_of_pain)
-    summary = write_analysis_files(folder, selection, movement, metrics, findings, config, subject, stickers)
+    summary = write_analysis_files(folder, selection, movement, metrics, findings, config, subject, stickers,
+                                   face_check)  # fmt: skip
     return AnalysisResult(folder, selection.track, movement, metrics, findings, summary, poses_reused=True)
 
 

@@ -17,6 +17,9 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+# Typer carries its own copy of Click (pinned in constraints.txt): a usage error raises these.
+from typer._click.exceptions import NoArgsIsHelpError, NoSuchOption, UsageError
+
 from kneechain import __version__
 from kneechain.batch.cli import batch
 from kneechain.cli_common import (
@@ -36,7 +39,8 @@ from kneechain.cli_common import (
     stderr_console,
     user_errors,
 )
-from kneechain.errors import EXIT_UNUSABLE, TrackFormatError
+from kneechain.errors import EXIT_INTERRUPTED, EXIT_UNUSABLE, EXIT_USAGE, TrackFormatError
+from kneechain.video import VIDEO_EXTENSIONS
 
 app = typer.Typer(
     name="kneechain",
@@ -256,10 +260,29 @@ def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt  # SIGTERM (a service manager, `kill`) stops a run the way Ctrl-C does
 
 
+def usage_line(error: UsageError, argv: list[str]) -> str:
+    """A usage error in one line: what is wrong and where help is (and ``--`` for a file named ``-x.mp4``)."""
+    command = error.ctx.command_path if error.ctx is not None else "kneechain"
+    line = f"error: {' '.join(error.format_message().split()).rstrip('.')}"
+    dashed = [arg for arg in argv if arg.startswith("-") and Path(arg).suffix.lower() in VIDEO_EXTENSIONS]
+    if isinstance(error, NoSuchOption) and dashed:
+        return f"{line}. For a file whose name starts with '-', put '--' before it: {command} -- {dashed[0]}"
+    return f"{line}. See '{command} --help'."
+
+
 def main() -> None:
-    """Console-script entry point."""
+    """Console-script entry point: usage errors in one line (exit 2), SIGTERM handled like Ctrl-C."""
     signal.signal(signal.SIGTERM, _interrupt)
-    app()
+    try:
+        code = app(prog_name="kneechain", standalone_mode=False)
+    except NoArgsIsHelpError:  # "kneechain" alone: Typer has printed the help
+        code = EXIT_USAGE
+    except UsageError as error:
+        typer.echo(usage_line(error, sys.argv[1:]), err=True)
+        code = EXIT_USAGE
+    except typer.Abort:
+        code = EXIT_INTERRUPTED
+    sys.exit(code or 0)
 
 
 app.command()(batch)

@@ -70,9 +70,13 @@ def stderr_console() -> Console:
 
 
 def configure_logging(debug: bool, console: Console) -> None:
+    """kneechain's warnings on the console; Python warnings (e.g. numpy's "Mean of empty slice", which
+    name source files) go to the log, shown only with ``--debug``."""
     handler = RichHandler(console=console, show_time=False, show_path=debug, markup=False)
     level = logging.DEBUG if debug else logging.WARNING
     logging.basicConfig(level=level, format="%(message)s", handlers=[handler], force=True)
+    logging.captureWarnings(True)
+    logging.getLogger("py.warnings").setLevel(logging.DEBUG if debug else logging.ERROR)
 
 
 @contextmanager

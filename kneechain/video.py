@@ -8,8 +8,12 @@ milliseconds on such clips).
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
+import re
+import stat
+import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -76,35 +80,82 @@ def hash_file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def check_video_path(path: Path) -> None:
-    """Raise ``VideoInputError`` for paths that cannot be a video, before any decoding."""
-    if not path.exists():
-        raise VideoInputError(f"'{path}' does not exist.", "Check the path and the file name.")
-    if path.is_dir():
-        raise VideoInputError(
-            f"'{path}' is a folder, not a video file.",
+def _kind_of_special_file(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "a named pipe"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "a device"
+
+
+def file_problem(path: Path) -> tuple[str, str] | None:
+    """Why ``path`` cannot be a video file, as (what is wrong, what to do), or None for a readable,
+    non-empty regular file. Nothing is opened, so a named pipe never blocks."""
+    try:
+        info = os.stat(path)  # follows links
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            return "is a link that leads back to itself (a link loop)", "Replace it with the video file."
+        if error.errno == errno.ENOENT and path.is_symlink():
+            return "is a link to a file that does not exist", "Replace it with the video file."
+        if error.errno == errno.ENOENT:
+            return "does not exist", "Check the path and the file name."
+        return f"cannot be read ({(error.strerror or str(error)).lower()})", "Check the file."
+    if stat.S_ISDIR(info.st_mode):
+        return (
+            "is a folder, not a video file",
             "Name one video; use 'kneechain batch FOLDER' for a whole folder.",
         )
+    if not stat.S_ISREG(info.st_mode):
+        return f"is {_kind_of_special_file(info.st_mode)}, not a video file", "Give the video file itself."
     if not os.access(path, os.R_OK):
-        raise VideoInputError(
-            f"'{path}' cannot be read (permission denied).", "Check the file's permissions."
-        )
-    if path.stat().st_size == 0:
-        raise VideoInputError(
-            f"'{path}' is empty (0 bytes).", "Copy the video again from the phone or camera."
-        )
+        return "cannot be read (permission denied)", "Check the file's permissions."
+    if info.st_size == 0:
+        return "is empty (0 bytes)", "Copy the video again from the phone or camera."
+    return None
+
+
+def check_video_path(path: Path) -> None:
+    """Raise ``VideoInputError`` for paths that cannot be a video, before any decoding."""
+    problem = file_problem(path)
+    if problem is not None:
+        raise VideoInputError(f"'{path}' {problem[0]}.", problem[1])
     if path.suffix.lower() in IMAGE_EXTENSIONS:
         raise VideoInputError(f"'{path}' is a still image, not a video.", _HINT_VIDEO)
+
+
+_STREAM_LINE = re.compile(r"Stream #\d+:\d+\S*: (Video|Audio|Subtitle|Data)")
+
+
+def stream_kinds(path: Path) -> set[str]:
+    """The kinds of stream the container holds ("Video", "Audio", ...) as the bundled ffmpeg lists them
+    (read as a local file only: ``file:`` protocol); empty when it cannot tell."""
+    import imageio_ffmpeg
+
+    command = [imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-nostdin", "-i", f"file:{path.resolve()}"]
+    try:
+        listing = subprocess.run(command, capture_output=True, text=True, errors="replace", timeout=30).stderr
+    except (OSError, subprocess.SubprocessError):
+        return set()
+    return set(_STREAM_LINE.findall(listing))
+
+
+def _cannot_open(path: Path) -> VideoInputError:
+    kinds = stream_kinds(path)
+    if kinds and "Video" not in kinds:
+        held = " and ".join(sorted(kind.lower() for kind in kinds))
+        return VideoInputError(f"'{path}' has no video stream (it holds only {held}).", _HINT_VIDEO)
+    return VideoInputError(
+        f"'{path}' cannot be opened as a video (not a video, or the file is damaged or truncated).",
+        _HINT_VIDEO,
+    )
 
 
 def _open_capture(path: Path) -> cv2.VideoCapture:
     capture = cv2.VideoCapture(str(path), cv2.CAP_FFMPEG)
     if not capture.isOpened():
         capture.release()
-        raise VideoInputError(
-            f"'{path}' cannot be opened as a video (not a video, or the file is damaged or truncated).",
-            _HINT_VIDEO,
-        )
+        raise _cannot_open(path)
     # Must be set after opening: passing it to open() makes the open fail (OpenCV 4.11).
     capture.set(cv2.CAP_PROP_ORIENTATION_AUTO, 1)
     return capture
@@ -121,8 +172,13 @@ def _read_info(path: Path, capture: cv2.VideoCapture) -> VideoInfo:
     declared end must decode, else the file is a still image or truncated."""
     frame_count = max(int(capture.get(cv2.CAP_PROP_FRAME_COUNT)), 0)
     codec = _fourcc_to_codec(capture.get(cv2.CAP_PROP_FOURCC))
-    if frame_count == 1 or (frame_count == 0 and codec in _STILL_IMAGE_CODECS):
+    if frame_count == 0 and codec in _STILL_IMAGE_CODECS:
         raise VideoInputError(f"'{path}' is a still image, not a video.", _HINT_VIDEO)
+    if frame_count == 1:
+        raise VideoInputError(
+            f"'{path}' holds a single video frame, not a movement.",
+            "Film the whole movement: at least 3 squats, 5 s on one leg or 4 steps of walking.",
+        )
     ok, first = capture.read()
     if not ok:
         raise VideoInputError(

@@ -86,9 +86,10 @@ def test_a_batch_of_a_hostile_folder_finishes_the_good_videos_and_fails_each_bad
     assert rows.get("locked.mp4", ("failed",))[0] == "failed"  # unreadable, or (as root) not a video
 
 
-def _cli(*args: str) -> subprocess.CompletedProcess:
+def _cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
-    return subprocess.run([sys.executable, "-c", RUN_CLI, *args], capture_output=True, text=True, env=env)
+    return subprocess.run([sys.executable, "-c", RUN_CLI, *args], capture_output=True, text=True, env=env,
+                          cwd=cwd, timeout=300)  # fmt: skip
 
 
 @pytest.mark.parametrize("command", ["batch", "analyze"])
@@ -305,3 +306,123 @@ def test_a_folder_from_other_thresholds_or_content_is_analysed_again(finished_ba
     after = _reports(out)
     assert after["a"] != before["a"] and after["b"] == before["b"]
     assert "1 finished result folder(s) recognised" in result.stderr
+
+
+# --- defect 8: smaller things ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["analyze", "-x.mp4"], "put '--' before it: kneechain analyze -- -x.mp4"),
+        (["analyze", "clip.mp4", "--bogus"], "No such option: --bogus. See 'kneechain analyze --help'."),
+        (["analyze"], "Missing argument 'video'. See 'kneechain analyze --help'."),
+        (["batch", "folder", "-o", "out", "--jobs", "many"], "Invalid value for '--jobs'"),
+    ],
+)
+def test_usage_errors_are_one_line_with_where_to_look(args, expected, tmp_path):
+    result = _cli(*args, cwd=tmp_path)
+    assert result.returncode == 2
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and expected in lines[0], result.stderr
+
+
+@pytest.fixture(scope="module")
+def odd_files(tmp_path_factory) -> Path:
+    """Files with a video's name that are not videos, or not files."""
+    from tests.conftest import ffmpeg
+
+    root = tmp_path_factory.mktemp("odd")
+    os.mkfifo(root / "pipe.mp4")
+    os.symlink(root / "loop.mp4", root / "loop.mp4")
+    os.symlink(root / "gone.mp4", root / "broken.mp4")
+    ffmpeg("-f", "lavfi", "-i", "sine=frequency=440:duration=1", "-c:a", "aac", str(root / "sound.m4a"))
+    shutil.copy(root / "sound.m4a", root / "sound.mp4")
+    ffmpeg("-i", str(SAMPLES / "squat_front.mp4"), "-frames:v", "1", str(root / "one_frame.mp4"))
+    return root
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("pipe.mp4", "'pipe.mp4' is a named pipe, not a video file"),
+        ("loop.mp4", "'loop.mp4' is a link that leads back to itself"),
+        ("broken.mp4", "'broken.mp4' is a link to a file that does not exist"),
+        ("sound.mp4", "'sound.mp4' has no video stream (it holds only audio)"),
+        ("sound.m4a", "'sound.m4a' has no video stream (it holds only audio)"),
+        ("one_frame.mp4", "'one_frame.mp4' holds a single video frame, not a movement"),
+    ],
+)
+def test_odd_files_are_named_for_what_they_are_with_exit_3(odd_files, name, expected):
+    result = _cli("analyze", name, "-o", "out", cwd=odd_files)  # relative: the message repeats it
+    assert result.returncode == 3, result.stderr
+    assert result.stderr.startswith(f"error: {expected}") and len(result.stderr.splitlines()) == 1
+
+
+def test_an_unreadable_video_is_a_bad_video(tmp_path, monkeypatch):
+    """Exit 3 with the reason, decided before anything is opened (simulated: the tests may run as root)."""
+    from kneechain.errors import EXIT_BAD_VIDEO, VideoInputError
+    from kneechain.video import probe_video
+
+    video = tmp_path / "locked.mp4"
+    shutil.copy(SAMPLES / "walk_side.mp4", video)
+    monkeypatch.setattr(os, "access", lambda path, mode: False)
+    with pytest.raises(VideoInputError) as raised:
+        probe_video(video)
+    assert raised.value.exit_code == EXIT_BAD_VIDEO
+    assert "cannot be read (permission denied)" in str(raised.value)
+
+
+def test_an_annotated_video_over_the_input_is_refused_before_any_work(tmp_path):
+    video = tmp_path / "clip.mp4"
+    shutil.copy(SAMPLES / "walk_side.mp4", video)
+    before = video.read_bytes()
+    started = time.monotonic()
+    result = _cli("analyze", str(video), "-o", str(tmp_path / "out"), "--annotated-video", str(video))
+    assert result.returncode == EXIT_OUTPUT and "would replace the video being analysed" in result.stderr
+    assert time.monotonic() - started < 20  # no pose estimation ran
+    assert video.read_bytes() == before and not (tmp_path / "out").exists()
+
+
+def test_a_bad_batch_config_leaves_no_output_folder(tmp_path):
+    config = tmp_path / "clinic.toml"
+    config.write_text("[valgus.fppa_upper_deg]\nfemale = 1000\nmale = 0\n")
+    clips = tmp_path / "in"
+    clips.mkdir()
+    shutil.copy(SAMPLES / "walk_side.mp4", clips / "a.mp4")
+    result = _run(str(clips), "-o", str(tmp_path / "out"), "--config", str(config))
+    assert result.returncode == 2 and "is not plausible" in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_python_warnings_stay_off_the_terminal_unless_debugging(capsys):
+    import logging
+    import warnings
+
+    from rich.console import Console
+
+    from kneechain.cli_common import configure_logging
+
+    for debug in (False, True):
+        logging.captureWarnings(False)  # as in a fresh process (pytest records warnings itself)
+        with warnings.catch_warnings():
+            warnings.simplefilter("always")
+            configure_logging(debug, Console(stderr=True, width=200))
+            warnings.warn("Mean of empty slice", RuntimeWarning, stacklevel=1)
+            logging.captureWarnings(False)
+        shown = capsys.readouterr().err
+        assert ("Mean of empty slice" in shown) is debug
+
+
+def test_an_unreadable_model_cache_is_rebuilt_in_memory(tmp_path):
+    import io
+    import zipfile
+
+    from kneechain.pose.model_bundle import load_model_bundle
+
+    first = load_model_bundle(cache_dir=tmp_path)
+    cached = next(tmp_path.glob("pose_landmarker_full-*.task"))
+    cached.unlink()
+    cached.mkdir()  # reading it fails (is a directory), as an unreadable file would
+    again = load_model_bundle(cache_dir=tmp_path)
+    assert again.content == first.content and zipfile.is_zipfile(io.BytesIO(again.content))

@@ -21,15 +21,13 @@ Metadata per video, later sources overriding earlier ones:
 from __future__ import annotations
 
 import csv
-import errno
 import fnmatch
 import os
-import stat
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from kneechain.errors import KneechainError
-from kneechain.video import VIDEO_EXTENSIONS
+from kneechain.video import VIDEO_EXTENSIONS, file_problem
 
 VISIT_COLUMNS = ("file", "patient_id", "date", "task", "side_of_pain", "height_cm", "sex")
 TASKS = ("squat", "single_leg_squat", "single_leg_stand", "walk")
@@ -78,20 +76,12 @@ def _matches(rel: str, patterns: list[str]) -> bool:
 
 def entry_problem(path: Path) -> str | None:
     """Why a directory entry with a video's name cannot be analysed, in one line, or None when it is a
-    readable regular file. Nothing is opened, so a named pipe never blocks."""
-    try:
-        mode = os.stat(path).st_mode  # follows links
-    except OSError as error:
-        if error.errno == errno.ELOOP:
-            return "is a link that leads back to itself (a link loop): replace it with the video file"
-        if error.errno == errno.ENOENT:
-            return "is a link to a file that does not exist: replace it with the video file"
-        return f"cannot be read ({error.strerror}): check the file"
-    if not stat.S_ISREG(mode):
-        return "is not a regular file (a named pipe, socket or device): only video files can be analysed"
-    if not os.access(path, os.R_OK):
-        return "cannot be read (permission denied): give kneechain read access to it"
-    return None
+    readable regular file (``kneechain.video.file_problem``). Nothing is opened: a named pipe never blocks."""
+    problem = file_problem(path)
+    if problem is None:
+        return None
+    what, to_do = problem
+    return f"{what}: {to_do[0].lower()}{to_do[1:].rstrip('.')}"
 
 
 def find_videos(folder: Path, output_dir: Path | None = None, include=(), exclude=()) -> list[Path]:

@@ -261,8 +261,8 @@ def run_batch(
     from kneechain.config import config_hash, load_config
 
     output_root = Path(output_root)
-    output_root.mkdir(parents=True, exist_ok=True)
     cfg_hash = config_hash(load_config(Path(options.config_path) if options.config_path else None))
+    output_root.mkdir(parents=True, exist_ok=True)  # only once the clinic's thresholds are known good
     with locked_output_folder(output_root):  # another batch here must not clean our partial folders
         return _run_locked(jobs, output_root, options, executor, n_jobs, reporter, echo, cfg_hash)
 

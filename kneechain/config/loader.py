@@ -123,16 +123,36 @@ def _check_type(origin: str, dotted: str, new: Any, default: Any) -> Any:
     return new
 
 
+# What a threshold in each unit can plausibly be (a typo such as 1000 degrees or 1e26 is refused): angles up
+# to a right angle, a knee-to-ankle or dominance ratio up to 10, heel rise up to a foot length or 30 cm, a
+# symmetry index up to 100 %, counts and frame rates from 1 to 1000. The lower end of an angle range may be
+# negative (a varus FPPA, toe-in); any other limit named "upper" must be above zero.
+PLAUSIBLE_RANGE = {
+    "deg": (0.0, 90.0),
+    "ratio": (0.0, 10.0),
+    "foot lengths": (0.0, 1.0),
+    "cm": (0.0, 30.0),
+    "%": (0.0, 100.0),
+    "items": (1.0, 1000.0),
+    "frames/s": (1.0, 1000.0),
+    "fraction": (0.0, 1.0),
+}
+SIGNED_ANGLE_RANGE = (-90.0, 90.0)
+
+
 def _check_value(origin: str, dotted: str, value: Any, unit: str) -> None:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return
-    signed = dotted.rsplit(".", 1)[0].endswith("_lower_deg")  # the lower end of an angle range may be < 0
-    if not math.isfinite(value) or (value < 0 and not signed):
-        raise ConfigError(f"{origin}: {dotted!r} must be a finite number >= 0 (got {value!r}).", _HINT)
-    if unit == "fraction" and value > 1:
-        raise ConfigError(
-            f"{origin}: {dotted!r} is a fraction and must be between 0 and 1 (got {value}).", _HINT
-        )
+    entry = dotted.rsplit(".", 1)[0]
+    signed = entry.endswith("_lower_deg")  # the lower end of an angle range may be < 0
+    if not math.isfinite(value):
+        raise ConfigError(f"{origin}: {dotted!r} must be a finite number (got {value!r}).", _HINT)
+    low, high = SIGNED_ANGLE_RANGE if signed else PLAUSIBLE_RANGE.get(unit, (0.0, math.inf))
+    too_low = value <= low if "_upper_" in entry else value < low
+    if too_low or value > high:
+        allowed = f"more than {low:g} and at most" if "_upper_" in entry else f"between {low:g} and"
+        wrong = f"{dotted!r} = {value:g} {unit} is not plausible (it must be {allowed} {high:g})"
+        raise ConfigError(f"{origin}: {wrong}.", _HINT)
 
 
 def _merge_entry(origin: str, dotted: str, base: dict[str, Any], new: Any) -> list[str]:

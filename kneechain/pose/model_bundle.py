@@ -96,8 +96,12 @@ def load_model_bundle(cache_dir: Path | None = None) -> ModelBundle:
     landmarker = _wheel_model_path(_LANDMARKER_FILE).read_bytes()
     model_sha256 = hashlib.sha256(detector + landmarker).hexdigest()[:16]
     cache_path = (cache_dir or default_cache_dir()) / f"pose_landmarker_full-{model_sha256}.task"
-    if cache_path.is_file():
+    try:
         return ModelBundle(cache_path.read_bytes(), model_sha256)
+    except FileNotFoundError:
+        pass
+    except OSError as error:  # an unreadable cache (or its folder) is no reason to fail: build it again
+        log.debug("could not read the cached model bundle at %s: %s", cache_path, error)
     content = _build_bundle(detector, landmarker)
     _write_cache_atomically(cache_path, content)
     return ModelBundle(content, model_sha256)

@@ -32,8 +32,10 @@ import imageio_ffmpeg
 import numpy as np
 import pandas as pd
 
+from kneechain.errors import OutputWriteError
 from kneechain.io_atomic import atomic_output_path
 from kneechain.movement.pipeline import MovementAnalysis
+from kneechain.pose.faces import FaceFinder
 from kneechain.report.annotate import (
     MEASURE_COLOR,
     SIDE_COLORS,
@@ -205,17 +207,21 @@ def _draw_rep_bottom(image: np.ndarray, points: np.ndarray, movement: MovementAn
 
 def annotate_frame(image_bgr: np.ndarray, t_s: float, track: LandmarkTrack, movement: MovementAnalysis,
                    metric_series: Mapping[str, pd.DataFrame], blur: bool,
-                   tolerance_s: float, others_px: np.ndarray | None = None) -> np.ndarray:  # fmt: skip
-    """One output frame: the face blurred, skeleton, readouts, markers and a time/phase banner."""
+                   tolerance_s: float, others_px: np.ndarray | None = None,
+                   finder: FaceFinder | None = None) -> np.ndarray:  # fmt: skip
+    """One output frame: faces blurred (the poses' and those ``finder`` finds), skeleton, readouts, markers
+    and a time/phase banner."""
     row = int(nearest_rows(track.t_s, [t_s])[0]) if track.n_frames else -1
     distance_s = abs(track.t_s[row] - t_s) if row >= 0 else np.inf
     matched = distance_s <= tolerance_s
-    hide_face = blur and distance_s <= FACE_HOLD_S
-    image = (
-        blur_faces(image_bgr, faces_to_hide(track, row, others_px, FACE_HOLD_S))
-        if hide_face
-        else image_bgr.copy()
-    )
+    image = image_bgr.copy()
+    if blur:
+        poses = (
+            faces_to_hide(track, row, others_px, FACE_HOLD_S)
+            if distance_s <= FACE_HOLD_S
+            else np.empty((0, 11, 2))
+        )
+        image = blur_faces(image_bgr, poses, finder.find(image_bgr) if finder is not None else [])
     pen = Pen.for_image(image)
     phase, stance_leg = phase_text(movement, t_s)
     if matched:
@@ -228,24 +234,42 @@ def annotate_frame(image_bgr: np.ndarray, t_s: float, track: LandmarkTrack, move
     return image
 
 
+def check_annotated_output(video_path: str | os.PathLike, output_path: str | os.PathLike) -> None:
+    """An ``OutputWriteError`` when the annotated video would replace the original (checked before any
+    work) or would be written over a folder."""
+    output_path = Path(output_path)
+    if output_path.resolve() == Path(video_path).resolve():
+        raise OutputWriteError(
+            f"the annotated video '{output_path}' would replace the video being analysed.",
+            "Give --annotated-video another file name.",
+        )
+    if output_path.is_dir():
+        raise OutputWriteError(
+            f"the annotated video '{output_path}' is a folder.", "Give --annotated-video a file name (.mp4)."
+        )
+
+
 def write_annotated_video(video_path: str | os.PathLike, track: LandmarkTrack, movement: MovementAnalysis,
                           output_path: str | os.PathLike, blur: bool = True,
                           metric_series: dict | None = None,
-                          others_px: np.ndarray | None = None) -> Path:  # fmt: skip
+                          others_px: np.ndarray | None = None,
+                          finder: FaceFinder | None = None) -> Path:  # fmt: skip
     """Write the annotated video (module docstring) to ``output_path`` and return its path.
 
     ``track``: the filtered subject track (``movement.track``); ``metric_series``: family -> per-frame
     DataFrame with ``t_s`` (e.g. ``{f: m.series for f, m in metrics.items()}``) for the angle readouts;
-    ``others_px``: face points of everybody else detected (``face_blur.bystander_faces_px``), blurred too."""
+    ``others_px``: face points of everybody else detected (``face_blur.bystander_faces_px``), blurred too;
+    ``finder``: the face detector, for faces no pose belongs to (a mirror, a bystander never detected)."""
     output_path = Path(output_path)
-    if output_path.resolve() == Path(video_path).resolve():
-        raise ValueError("the annotated video must not replace the original video: choose another name")
+    check_annotated_output(video_path, output_path)
     output_path.parent.mkdir(parents=True, exist_ok=True)
     fps = video_fps(video_path, track)
     tolerance_s = 0.5 / float(fps)
     series = metric_series or {}
     frames = (
-        annotate_frame(frame.image_bgr, frame.t_s, track, movement, series, blur, tolerance_s, others_px)
+        annotate_frame(
+            frame.image_bgr, frame.t_s, track, movement, series, blur, tolerance_s, others_px, finder
+        )
         for frame in iter_frames(video_path)
     )
     with atomic_output_path(output_path) as temporary:

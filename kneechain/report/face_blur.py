@@ -1,73 +1,23 @@
-"""Blurring the patient's face in frames shown in the report, from MediaPipe's face landmarks.
+"""Blurring faces in frames shown in the report: every person's face from MediaPipe's face landmarks
+(``kneechain.pose.faces.face_ellipse``), and every face the face detector finds in the frame
+(``kneechain.pose.faces.FaceFinder``: a bystander the pose model never saw, a face in a mirror).
 
-The face region is an upright ellipse around the head, derived from the 11 face keypoints
-(``FACE_KEYPOINTS``: nose, eyes, ears, mouth corners = keypoint indices 0-10 of
-``kneechain.track.KEYPOINT_NAMES``), padded so that it covers the whole head, hair and chin included:
-
-- centre: the midpoint of the ears (x) at the mean height of the ears and eyes (y); where no ear is seen,
-  the mean of the face points. The ears sit near the head's centre in front, back and side views alike.
-- size: the larger of the face points' spread (ear to ear in a front view, nose to ear from the side) and
-  the eye-to-mouth distance (about a quarter of the head's height in every view):
-  horizontal semi-axis ``a = 1.1 * max(0.9 * spread, 1.9 * eye_mouth)``,
-  vertical semi-axis ``b = max(1.3 * a, 2.6 * eye_mouth)``, at least ``MIN_SEMI_AXIS_PX``.
-
-Inside the ellipse the image is pixelated (blocks of about a sixth of the head's width) and then smoothed:
+Inside each ellipse the image is pixelated (blocks of about a sixth of the head's width) and then smoothed:
 features cannot be recognised. Pixels outside the ellipse are left exactly as they were. With fewer than
 two finite face points (the face was not found) nothing is changed.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
 
 import cv2
 import numpy as np
 
-from kneechain.track import KEYPOINT_INDEX, KEYPOINT_NAMES, LandmarkTrack
+from kneechain.pose.faces import FACE_KEYPOINTS, FaceEllipse, face_ellipse
+from kneechain.track import LandmarkTrack
 
-FACE_KEYPOINTS: tuple[str, ...] = KEYPOINT_NAMES[:11]
-MIN_SEMI_AXIS_PX = 6.0
-_EARS = [KEYPOINT_INDEX[name] for name in ("left_ear", "right_ear")]
-_EYES = [KEYPOINT_INDEX[name] for name in FACE_KEYPOINTS if "eye" in name]
-_MOUTH = [KEYPOINT_INDEX[name] for name in ("mouth_left", "mouth_right")]
-
-
-@dataclass(frozen=True)
-class FaceEllipse:
-    """The blurred region: an upright ellipse, centre (x, y) and semi-axes (horizontal, vertical), pixels."""
-
-    centre_px: tuple[float, float]
-    semi_axes_px: tuple[float, float]
-
-    def scaled(self, factor: float) -> FaceEllipse:
-        """The same region in an image resized by ``factor``."""
-        (x, y), (a, b) = self.centre_px, self.semi_axes_px
-        return FaceEllipse((x * factor, y * factor), (a * factor, b * factor))
-
-
-def _mean_of(points: np.ndarray, rows: list[int]) -> np.ndarray | None:
-    chosen = points[rows]
-    chosen = chosen[np.isfinite(chosen).all(axis=1)]
-    return chosen.mean(axis=0) if len(chosen) else None
-
-
-def face_ellipse(face_points_px: np.ndarray) -> FaceEllipse | None:
-    """The face region (module docstring) of one person's face points, shape (11, 2) (or (11, 3): z is
-    ignored); None when fewer than two of them are finite."""
-    points = np.asarray(face_points_px, dtype=float)[: len(FACE_KEYPOINTS), :2]
-    finite = points[np.isfinite(points).all(axis=1)]
-    if len(finite) < 2:
-        return None
-    ears, eyes, mouth = _mean_of(points, _EARS), _mean_of(points, _EYES), _mean_of(points, _MOUTH)
-    centre = finite.mean(axis=0)
-    if ears is not None:
-        levels = [p[1] for p in (ears, eyes) if p is not None]
-        centre = np.array([ears[0], float(np.mean(levels))])
-    spread = float(np.max(np.linalg.norm(finite[:, None, :] - finite[None, :, :], axis=2)))
-    eye_mouth = float(np.linalg.norm(eyes - mouth)) if eyes is not None and mouth is not None else 0.0
-    semi_x = max(1.1 * max(0.9 * spread, 1.9 * eye_mouth), MIN_SEMI_AXIS_PX)
-    semi_y = max(1.3 * semi_x, 2.6 * eye_mouth)
-    return FaceEllipse((float(centre[0]), float(centre[1])), (semi_x, semi_y))
+__all__ = ["FACE_KEYPOINTS", "FaceEllipse", "blur_faces", "face_ellipse", "face_mask", "faces_to_hide"]
 
 
 def face_mask(shape: tuple[int, ...], ellipse: FaceEllipse | None) -> np.ndarray:
@@ -108,17 +58,17 @@ def blur_ellipse(image_bgr: np.ndarray, ellipse: FaceEllipse | None) -> np.ndarr
     return result
 
 
-def blur_faces(image_bgr: np.ndarray, face_points_px: np.ndarray) -> np.ndarray:
-    """A copy of ``image_bgr`` with the face region (module docstring) blurred.
-
-    ``face_points_px``: one person's 11 face keypoints in image pixels, shape (11, 2) or (11, 3), or
-    several people's, shape (m, 11, 2|3). Pixels outside the face regions are unchanged; a face whose
-    points are missing (NaN) is left as it is."""
+def blur_faces(image_bgr: np.ndarray, face_points_px: np.ndarray,
+               found: Sequence[FaceEllipse] = ()) -> np.ndarray:  # fmt: skip
+    """A copy of ``image_bgr`` with each face region blurred: those of ``face_points_px`` (one person's 11
+    face keypoints in image pixels, shape (11, 2) or (11, 3), or several people's, (m, 11, 2|3); a face
+    whose points are missing (NaN) adds nothing) and the ``found`` ones (the face detector's). Pixels
+    outside the face regions are unchanged."""
     points = np.asarray(face_points_px, dtype=float)
     people = points[None] if points.ndim == 2 else points
     result = image_bgr.copy()
-    for person in people:
-        result = blur_ellipse(result, face_ellipse(person))
+    for ellipse in [*(face_ellipse(person) for person in people), *found]:
+        result = blur_ellipse(result, ellipse)
     return result
 
 

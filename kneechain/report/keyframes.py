@@ -33,6 +33,7 @@ from kneechain.io_atomic import atomic_output_path, write_json_atomically
 from kneechain.metrics.summary import MetricSet
 from kneechain.metrics.valgus import OUT_OF_RANGE
 from kneechain.movement.pipeline import MovementAnalysis
+from kneechain.pose.faces import FaceFinder
 from kneechain.report.annotate import (
     Measure,
     Pen,
@@ -282,13 +283,13 @@ def crop_for_report(image: np.ndarray, points_px: np.ndarray) -> tuple[np.ndarra
     return resized, np.array([x0, y0], float), factor
 
 
-def render_key_frame(
-    image_bgr: np.ndarray, track: LandmarkTrack, moment: KeyMoment, blur: bool, others_px=None
-) -> np.ndarray:
-    """The frame of ``moment``, face blurred (when ``blur``), cropped to the subject (``subject_box``),
-    resized for the report and annotated."""
+def render_key_frame(image_bgr: np.ndarray, track: LandmarkTrack, moment: KeyMoment, blur: bool,
+                     others_px=None, finder: FaceFinder | None = None) -> np.ndarray:  # fmt: skip
+    """The frame of ``moment``, faces blurred (when ``blur``: the poses' and those ``finder`` finds),
+    cropped to the subject (``subject_box``), resized for the report and annotated."""
     row = int(nearest_rows(track.t_s, [moment.t_s])[0])
-    image = blur_faces(image_bgr, faces_to_hide(track, row, others_px)) if blur else image_bgr
+    found = finder.find(image_bgr) if blur and finder is not None else []
+    image = blur_faces(image_bgr, faces_to_hide(track, row, others_px), found) if blur else image_bgr
     points = track.image_xyz_px[row, :, :2].astype(float)
     image, box, factor = crop_for_report(image, points)
     points = (points - box[:2]) * factor
@@ -309,12 +310,14 @@ def _write_jpeg(path: Path, image: np.ndarray) -> None:
 
 def write_key_frames(video_path: str | os.PathLike, analysis_dir: str | os.PathLike, track: LandmarkTrack,
                      movement: MovementAnalysis, metrics: Mapping[str, MetricSet],
-                     blur: bool = True, others_px: np.ndarray | None = None) -> list[dict]:  # fmt: skip
+                     blur: bool = True, others_px: np.ndarray | None = None,
+                     finder: FaceFinder | None = None) -> list[dict]:  # fmt: skip
     """Write ``keyframe_<n>.jpg`` (n = 1, 2, ...) and ``keyframes.json`` into ``analysis_dir`` (module
     docstring) and return the list written to ``keyframes.json``. ``track`` is the filtered subject track
     (``movement.track``); ``metrics`` the metric families by name. Key frames of an earlier run that are
     no longer listed are removed. ``others_px`` (n, p, 11, 2): face points of everybody else detected, so
-    bystanders' faces are blurred too (``face_blur.bystander_faces_px``)."""
+    bystanders' faces are blurred too (``face_blur.bystander_faces_px``); ``finder``: the face detector,
+    for faces no pose belongs to."""
     analysis_dir = Path(analysis_dir)
     moments = select_key_moments(movement, metrics)
     frames = read_frames_at(video_path, [m.t_s for m in moments]) if moments else {}
@@ -323,7 +326,9 @@ def write_key_frames(video_path: str | os.PathLike, analysis_dir: str | os.PathL
         if moment.t_s not in frames:
             continue
         name = f"keyframe_{len(entries) + 1}.jpg"
-        _write_jpeg(analysis_dir / name, render_key_frame(frames[moment.t_s], track, moment, blur, others_px))
+        _write_jpeg(
+            analysis_dir / name, render_key_frame(frames[moment.t_s], track, moment, blur, others_px, finder)
+        )
         entries.append(
             {"file": name, "t_s": round(moment.t_s, 4), "caption": moment.caption, "kind": moment.kind}
         )

@@ -307,10 +307,16 @@ def quality_facts(context: ReportContext) -> dict[str, str]:
 
 
 def bystanders_text(people: dict) -> str:
-    """Frames with somebody else in view, and the most people in one frame when more than one."""
+    """Frames with somebody else in view, the most people in one frame when more than one, and how often
+    the face detector saw a face nobody's pose belongs to."""
     frames, most = people.get("frames_with_bystanders", 0), people.get("max_in_one_frame", 1)
     text = f"{frames} frame{'s' if frames != 1 else ''} with somebody else in view"
-    return text + (f" (at most {most} people in one frame)" if isinstance(most, int) and most > 1 else "")
+    text += f" (at most {most} people in one frame)" if isinstance(most, int) and most > 1 else ""
+    faces = people.get("faces_without_pose") or {}
+    if faces.get("frames"):
+        text += (f"; another face (a person not followed, or a mirror) in {faces['frames']} of "
+                 f"{faces['checked']} frames checked, blurred in the pictures")  # fmt: skip
+    return text
 
 
 def family_note_text(note: str) -> str:
