@@ -426,3 +426,60 @@ def test_an_unreadable_model_cache_is_rebuilt_in_memory(tmp_path):
     cached.mkdir()  # reading it fails (is a directory), as an unreadable file would
     again = load_model_bundle(cache_dir=tmp_path)
     assert again.content == first.content and zipfile.is_zipfile(io.BytesIO(again.content))
+
+
+# --- defect 9: a shareable overview without names ------------------------------------------------------
+
+
+def _overview_text(out: Path) -> str:
+    return "".join((out / name).read_text() for name in ("index.html", "summary.csv", "metrics_long.csv"))
+
+
+def test_a_deidentified_overview_names_no_file_folder_or_patient(tmp_path):
+    out, inputs = tmp_path / "out", tmp_path / "in"
+    out.mkdir()
+    rows = [
+        _done_row(out, "Jane Doe/2026-03-04/squat.mp4", inputs, patient_id="MRN-55123", date="2026-03-04"),
+        _done_row(out, "Jane Doe/2026-04-01/squat.mp4", inputs, patient_id="MRN-55123", date="2026-04-01"),
+        {"rel": "John Roe/walk.mp4", "path": str(inputs / "John Roe/walk.mp4"), "status": "failed",
+         "output_dir": "John Roe/walk", "metadata": "{}",
+         "error": f"'{inputs / 'John Roe/walk.mp4'}' is a named pipe, not a video file"},
+    ]  # fmt: skip
+    write_summary(out, rows, deidentify_names=True)
+    shared = _overview_text(out)
+    for name in ("Jane", "Doe", "John", "Roe", "squat.mp4", "walk", "MRN-55123", "03-04", "04-01"):
+        assert name not in shared, name
+    assert 'href="./' not in (out / "index.html").read_text()  # no links into the named folders
+    with open(out / "summary.csv", newline="") as handle:
+        summary = list(csv.DictReader(handle))
+    assert [row["date"] for row in summary] == ["2026", "2026", ""]
+    patients = [row["patient_id"] for row in summary]
+    assert patients[0] == patients[1] and patients[0].startswith("patient-")  # one patient's visits group
+    videos = [row["video"] for row in summary]
+    assert len(set(videos)) == 3 and all(video.startswith("video-") for video in videos)
+    assert videos[2] in summary[2]["error"] and "named pipe" in summary[2]["error"]
+    with open(out / "pseudonyms.csv", newline="") as handle:
+        key = {row["pseudonym"]: row["video"] for row in csv.DictReader(handle)}
+    assert key == {video: row["rel"] for video, row in zip(videos, rows, strict=True)}
+    write_summary(out, rows, deidentify_names=True)  # a rerun into the same folder: the same pseudonyms
+    with open(out / "summary.csv", newline="") as handle:
+        assert [row["video"] for row in csv.DictReader(handle)] == videos
+    other = tmp_path / "other"
+    shutil.copytree(out, other)
+    (other / "kneechain_pseudonym.key").unlink()
+    write_summary(other, rows, deidentify_names=True)  # another folder, another key: not linkable
+    with open(other / "summary.csv", newline="") as handle:
+        assert not set(videos) & {row["video"] for row in csv.DictReader(handle)}
+
+
+def test_batch_deidentify_flag_writes_the_overview_without_names(finished_batch, tmp_path):
+    clips, original = finished_batch
+    out = tmp_path / "out"
+    shutil.copytree(original, out)
+    assert "a.mp4" in _overview_text(out)
+    result = _run(str(clips), "-o", str(out), "--deidentify")
+    assert result.returncode == 0, result.stderr
+    shared = _overview_text(out)
+    assert "a.mp4" not in shared and "b.mp4" not in shared and shared.count("video-") >= 4
+    assert (out / "pseudonyms.csv").is_file()
+    assert (out / "kneechain_pseudonym.key").stat().st_mode & 0o077 == 0  # the key: owner only

@@ -117,6 +117,15 @@ def batch(
     fail_fast: Annotated[
         bool, typer.Option("--fail-fast", help="Start no new video after the first failure.")
     ] = False,
+    deidentify: Annotated[
+        bool,
+        typer.Option(
+            "--deidentify",
+            help="Name videos and patients by stable pseudonyms in index.html, summary.csv and "
+            "metrics_long.csv (no file or folder names, no report links, dates as years); the key back to "
+            "them is OUTDIR/pseudonyms.csv: keep it, do not share it.",
+        ),
+    ] = False,
     executor: Annotated[
         Executor, typer.Option("--executor", help="Where videos run: local processes or a Dask cluster.")
     ] = Executor.local,
@@ -155,6 +164,7 @@ def batch(
             pdf=pdf,
             retry_failed=retry_failed,
             fail_fast=fail_fast,
+            deidentify=deidentify,
         )
         if executor is Executor.dask:
             from kneechain.batch.dask_executor import DaskExecutor

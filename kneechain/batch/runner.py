@@ -53,6 +53,7 @@ class BatchOptions:
     max_people: int = 2
     retry_failed: bool = False
     fail_fast: bool = False
+    deidentify: bool = False  # overview files without names (``kneechain.batch.deidentify``)
 
     def fingerprint(self, job: BatchJob) -> str:
         data = {
@@ -302,7 +303,8 @@ def _run_locked(jobs, output_root: Path, options: BatchOptions, executor, n_jobs
         for row in manifest.rows():
             if row["status"] == "failed":
                 outcome.failures.append((row["rel"], row["error"] or ""))
-        write_summary(output_root, [r for r in manifest.rows() if r["rel"] in {j.rel for j in jobs}])
+        rows = [r for r in manifest.rows() if r["rel"] in {j.rel for j in jobs}]
+        write_summary(output_root, rows, options.deidentify)
     clean_partials(output_root)
     return outcome
 

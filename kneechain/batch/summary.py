@@ -28,6 +28,7 @@ from defusedcsv import csv
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from kneechain import __version__
+from kneechain.batch.deidentify import MAP_COLUMNS, MAP_FILE, deidentify, pseudonym_key
 from kneechain.io_atomic import write_text_atomically
 
 INDEX_FILE, SUMMARY_CSV, METRICS_LONG_CSV = "index.html", "summary.csv", "metrics_long.csv"
@@ -195,9 +196,14 @@ def render_index(records: list[dict]) -> str:
     )
 
 
-def write_summary(output_root: Path, rows: list[dict]) -> None:
+def write_summary(output_root: Path, rows: list[dict], deidentify_names: bool = False) -> None:
+    """Write the three overview files; with ``deidentify_names`` without file, folder or patient names
+    (``kneechain.batch.deidentify``), plus the clinic's key back to them."""
     output_root = Path(output_root)
     records, long_rows = collect(output_root, rows)
+    if deidentify_names:
+        records, long_rows, mapping = deidentify(records, long_rows, pseudonym_key(output_root))
+        write_text_atomically(output_root / MAP_FILE, _csv_text(MAP_COLUMNS, mapping))
     write_text_atomically(output_root / SUMMARY_CSV, _csv_text(SUMMARY_COLUMNS, records))
     write_text_atomically(output_root / METRICS_LONG_CSV, _csv_text(LONG_COLUMNS, long_rows))
     write_text_atomically(output_root / INDEX_FILE, render_index(records))
