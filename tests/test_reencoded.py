@@ -25,6 +25,7 @@ COLOUR_ONLY = {("single_leg_stand_stickers_front", "grayscale")}  # stickers are
 
 
 def _outcome(video: Path, out: Path, request) -> dict:
+    out.mkdir(parents=True, exist_ok=True)
     cached_poses(video, request).save(out / POSES_FILE)  # pose estimation once per video content
     result = analyze_video(video, out)
     movement = result.movement
