@@ -248,3 +248,17 @@ def test_bvh_knee_raises_give_six_alternating_stances(cmu_points):
         lifted = "right" if stance["leg"] == "left" else "left"
         assert points[f"{lifted}_ankle"][middle, 1] - points[f"{stance['leg']}_ankle"][middle, 1] > 0.2
     assert stances["start_s"].iloc[0] > 23.0 and stances["end_s"].iloc[-1] < 31.8
+
+
+def test_a_stance_leg_switch_without_double_support_is_a_label_flip():
+    """Changing legs needs both feet down for about 0.1 s or more: of two opposite-leg stances one frame
+    apart the shorter goes; a real switch (here 0.13 s apart) keeps both."""
+    from kneechain.movement.single_leg import _drop_impossible_switches
+
+    t_s = np.arange(200) / 30.0
+    flip = [("right", 52, 60), ("left", 61, 180)]
+    assert _drop_impossible_switches(flip, t_s, 0.06) == [("left", 61, 180)]
+    after = [("left", 61, 180), ("right", 181, 185)]  # a flip at the end of the stance
+    assert _drop_impossible_switches(after, t_s, 0.06) == [("left", 61, 180)]
+    switch = [("left", 10, 60), ("right", 64, 120)]
+    assert _drop_impossible_switches(switch, t_s, 0.06) == switch

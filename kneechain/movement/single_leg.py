@@ -19,9 +19,11 @@ frames (gaps up to ``max_gap_s`` bridged) are split where the planted foot's pos
 again robust to short label swaps. Runs shorter than ``min_stance_s`` are dropped (steps). Each stance then
 reaches back to lift-off and on to touch-down: the moments the lifted foot is ``onset_leg`` above the other
 (at most ``max_onset_s`` further). Two stances on opposite legs less than ``min_switch_s`` apart cannot
-both be real (to change legs the lifted foot must come down and take the weight first): the shorter one,
-a moment of the pose model's left/right labels flipping as the leg lifts, is dropped (seen on a grayscale
-re-encode of the single-leg stand sample: a 0.27 s "right" stance ending 0.03 s before the 4 s left one).
+both be real: to change legs both feet must carry the body for a moment, which lasts about 0.1 s even in
+brisk walking (a tenth of a 1 s stride; 0.15-0.33 s between the CMU knee raises). The shorter one, a
+moment of the pose model's left/right labels flipping as the leg lifts, is dropped (seen on a grayscale
+re-encode of the single-leg stand sample: a 0.27 s "right" stance ending 0.03 s, one frame, before the 4 s
+left one).
 Signals are low-pass filtered first (``cutoff_hz``).
 
 The baseline is the longest period of at least ``min_baseline_s`` with both feet down, both legs extended
@@ -62,7 +64,7 @@ class SingleLegConfig:
     onset_leg: float = 0.02
     max_onset_s: float = 0.5
     min_stance_s: float = 0.25
-    min_switch_s: float = 0.2
+    min_switch_s: float = 0.06
     max_gap_s: float = 0.15
     min_baseline_s: float = 0.5
     min_baseline_extension: float = 0.85
