@@ -352,7 +352,12 @@ def battery_entry(name: str) -> BatteryEntry:
 
 def build_battery_clip(name: str, scale: float = 1.0) -> Clip:
     """The battery clip called ``name``; ``scale`` < 1 renders a smaller image of the same scene."""
-    entry = battery_entry(name)
+    return build_entry_clip(battery_entry(name), scale)
+
+
+def build_entry_clip(entry: BatteryEntry, scale: float = 1.0) -> Clip:
+    """The clip of a battery entry (this battery's or another's, e.g. ``kneechain.synth.pelvis_battery``)."""
+    name = entry.name
     dims = BODIES[entry.body]
     camera = battery_camera(entry.camera, dims, scale)
     motion = BatteryMotion(build_motion(entry.spec, dims, camera), camera, entry)
