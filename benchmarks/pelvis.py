@@ -89,9 +89,8 @@ def frame_table(clip: dict, folder: Path, mirror: bool) -> pd.DataFrame:
     table = {"t_s": t_s, "drop_true": drop_true[: len(t_s)], "knee_rise": knee_rise}
     for name, values in (("hips", hips_img), ("world", hips_world)):
         table[name] = towards_swing * (values - np.nanmedian(values[reference]))
-    spec = clip["description"]
     drop = int(clip["signs"].get("pelvic_drop_deg", 0))
-    flexion = int(spec.split("flexed ")[1].split(" ")[0])
+    flexion = int(truth["task"]["lifted_hip_flexion_deg"])
     view = clip["camera"]["side"]
     train = (drop, flexion) in TRAIN[view]
     return pd.DataFrame(table).assign(clip=clip["name"], view=view, stance=stance, drop=drop, flexion=flexion,

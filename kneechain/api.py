@@ -187,23 +187,32 @@ def analyze_video(
         result = _analyse_poses(poses, work, options, config, video_path.name, video_path, face_check)
         if not reused:
             poses.save(work / POSES_FILE)
-        with FaceFinder() if options.report.blur_faces else contextlib.nullcontext() as finder:
-            _write_key_frames(video_path, result, options.report, faces, finder)
-            _write_reports(result, options.report, options.side_of_pain)
-            if options.report.annotated_video is not None:
-                series = {family: metric_set.series for family, metric_set in result.metrics.items()}
-                write_annotated_video(
-                    video_path, result.movement.track, result.movement,
-                    _staged_path(options.report.annotated_video, output_dir, work),
-                    blur=options.report.blur_faces, metric_series=series, others_px=faces, finder=finder,
-                )  # fmt: skip
+        annotated = _staged_path(options.report.annotated_video, output_dir, work)
+        _write_for_people(video_path, result, options, faces, annotated)
         if batch_record is not None:
             write_json_atomically(work / BATCH_RECORD_FILE, dict(batch_record))
     return replace(result, output_dir=output_dir, poses_reused=reused)
 
 
-def _staged_path(path: Path, final: Path, work: Path) -> Path:
+def _write_for_people(video_path: Path, result: AnalysisResult, options: AnalysisOptions, faces,
+                      annotated_video: Path | None) -> None:  # fmt: skip
+    """Key frames, the report (and PDF) and the annotated video; faces blurred unless asked not to: every
+    pose's (``faces``) and every face the face detector finds."""
+    report = options.report
+    with FaceFinder() if report.blur_faces else contextlib.nullcontext() as finder:
+        _write_key_frames(video_path, result, report, faces, finder)
+        _write_reports(result, report, options.side_of_pain)
+        if annotated_video is not None:
+            series = {family: metric_set.series for family, metric_set in result.metrics.items()}
+            write_annotated_video(video_path, result.movement.track, result.movement, annotated_video,
+                                  blur=report.blur_faces, metric_series=series, others_px=faces,
+                                  finder=finder)  # fmt: skip
+
+
+def _staged_path(path: Path | None, final: Path, work: Path) -> Path | None:
     """``path`` inside the staged folder when it points into the final one (it moves with it), else itself."""
+    if path is None:
+        return None
     try:
         return work / Path(path).resolve().relative_to(final.resolve())
     except ValueError:

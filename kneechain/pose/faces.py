@@ -32,6 +32,7 @@ import numpy as np
 
 from kneechain.pose.quiet import silenced_native_stderr
 from kneechain.track import KEYPOINT_INDEX, KEYPOINT_NAMES
+from kneechain.video import iter_frames
 
 MIN_FACE_CONFIDENCE = 0.5
 FACE_BOX_PADDING = (1.5, 1.7)  # ellipse diameters over the detector box's width and height
@@ -143,8 +144,6 @@ def count_untracked_faces(video_path, pose_faces_px: np.ndarray, every_s: float 
     """How often the face detector sees a face that belongs to no pose (a bystander the pose model did not
     detect, a face in a mirror): ``{"frames": n, "checked": m}`` over one frame every ``every_s``.
     ``pose_faces_px``: (n_frames, p, 11, 2) face points of every pose (``face_blur.bystander_faces_px``)."""
-    from kneechain.video import iter_frames
-
     checked = untracked = 0
     due_s = 0.0
     with FaceFinder() as finder:
