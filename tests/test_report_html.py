@@ -21,6 +21,7 @@ import pytest
 from kneechain.api import analyze_video
 from kneechain.report.metric_text import decimals_for, format_number
 from kneechain.report.render import render_report
+from kneechain.synth.clips import CLIP_NAMES
 from tests.conftest import PROJECT_ROOT, SAMPLE_DIR, cached_poses
 
 MAX_REPORT_BYTES = 5 * 1024 * 1024
@@ -340,3 +341,34 @@ def test_values_below_the_evidence_floor_are_never_green_or_red(walk_report):
         if row.get("data-side") == "symmetry_index_pct":
             continue
         assert (row["data-status"] == "not-reliable") == (row["data-metric"] in low), row
+
+
+# --- plain language (issue 13): no internal names in anything a PT reads ----------------------------------
+
+INTERNAL_TEXT = {
+    "a column or variable name": r"\b[a-z]+(?:_[a-z0-9]+)+\b",
+    "a Python dict or set": r"[{}]",
+    "a file path": r"\.(?:md|py|csv|json|parquet|toml)\b",
+    "a missing value": r"\b(?:None|nan|NaN)\b",
+    "a count with the wrong plural": r"(?<![\d.])(?:(?:[02-9]|\d\d+) (?:rep|stance|stride|step)\b"
+    r"|1 (?:rep|stance|stride|step)s)\b",
+    "a wrong article": r"\ba (?:oblique|unknown)\b",
+}
+
+
+def visible_text(html: str) -> str:
+    """What a reader sees: the page's text without scripts, styles and drawings."""
+    return " ".join(parse(re.sub(r"<(script|style|svg)\b.*?</\1>", " ", html, flags=re.S | re.I)).text)
+
+
+@pytest.fixture(scope="session")
+def sample_reports(report_dirs, request) -> dict[str, Path]:
+    return {clip: analyse(SAMPLE_DIR / f"{clip}.mp4", report_dirs / f"plain_{clip}", request)
+            for clip in CLIP_NAMES}  # fmt: skip
+
+
+@pytest.mark.parametrize("clip", CLIP_NAMES)
+def test_a_report_reads_without_internal_names(sample_reports, clip):
+    text = visible_text(sample_reports[clip].read_text(encoding="utf-8")).replace(f"{clip}.mp4", "the video")
+    found = {what: sorted(set(re.findall(pattern, text))) for what, pattern in INTERNAL_TEXT.items()}
+    assert {what: hits for what, hits in found.items() if hits} == {}

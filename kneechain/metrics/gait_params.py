@@ -414,9 +414,12 @@ def compute_gait_parameters(
     info = _pass_info(track, gait_events, strides, scale.leg_length_px)
     steps, slope = build_step_table(track, gait_events, info, scale, lateral, config)
     stride_table = build_stride_table(track, strides, info, scale, slope, lateral, config)
-    near = {pass_id: p["near"] for pass_id, p in info.items()}
+    near = [
+        f"{p['near']} (pass {k + 1})" if len(info) > 1 else str(p["near"])
+        for k, p in enumerate(info.values())
+    ]
     perspective = f"perspective slope: {slope:.3f}" if np.isfinite(slope) else "perspective not corrected"
-    notes = (f"near leg per pass: {near}; {perspective}",)
+    notes = (f"near leg: {', '.join(near) or 'unknown'}; {perspective}",)
     quality = assess_gait_quality(view, track, (stride_table, steps), slope, scale, config)
     if gait_events.attrs.get("sides_uncertain"):
         quality = {column: q.lowered(0.5, SIDES_UNCERTAIN) for column, q in quality.items()}

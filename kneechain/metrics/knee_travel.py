@@ -60,6 +60,7 @@ from kneechain.metrics.scale import BodyScale, estimate_body_scale, near_side
 from kneechain.metrics.summary import SUMMARY_COLUMNS, MetricQuality, MetricSet, summarize_by_side
 from kneechain.movement.body import SIDES, hip_centre_px, midpoint_px
 from kneechain.movement.gait import view_name
+from kneechain.movement.view import FACING_WORDS
 from kneechain.track import LandmarkTrack
 
 LEG_COLUMNS = (
@@ -85,7 +86,7 @@ NOT_SEEN = {"heel_rise_foot": _OUTLINE_NOT_SEEN, "heel_rise_cm": _OUTLINE_NOT_SE
 _LIMITATIONS = {
     "knee_travel": (
         0.8,
-        "the toe reference is MediaPipe's foot_index keypoint, which sits inside the shoe "
+        "the toe reference is MediaPipe's toe keypoint, which sits inside the shoe "
         "(2-3 cm behind the shoe tip on rendered figures): travel relative to the shoe tip "
         "reads up to about 2 cm long",
     ),
@@ -375,7 +376,8 @@ def compute_knee_forward_travel(
         series |= {f"{side}_{name}": np.where(hidden, np.nan, values) for name, values in legs.items()}
     series["trunk_angle_deg"] = compute_trunk_angle_deg(track, sign)
     notes = (
-        f"facing {getattr(view, 'facing', '?')}; near leg: {near or 'unknown'}; {int(standing.sum())} "
+        f"facing {FACING_WORDS.get(getattr(view, 'facing', ''), 'unknown')}; near leg: {near or 'unknown'}; "
+        f"{int(standing.sum())} "
         "standing frames; each rep's foot length and heel-rise reference come from the standing frames "
         f"within {config.reference_window_s:g} s of it",
     )

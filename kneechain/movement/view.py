@@ -39,6 +39,12 @@ from kneechain.track import KEYPOINT_INDEX, LandmarkTrack
 
 VIEWS = ("front", "back", "side", "oblique")
 FACINGS = ("camera", "away", "image_left", "image_right")
+FACING_WORDS = {  # the facings in a report's words
+    "camera": "the camera",
+    "away": "away from the camera",
+    "image_left": "the left of the picture",
+    "image_right": "the right of the picture",
+}
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from kneechain.errors import OutputWriteError
 from kneechain.findings.model import DISCLAIMER
 from kneechain.findings.status import SYMMETRY_KEY
 from kneechain.io_atomic import write_text_atomically
+from kneechain.movement.view import FACING_WORDS
 from kneechain.report.cards import FamilyCards, metric_threshold, quality_for, threshold_of
 from kneechain.report.context import ReportContext, load_context, read_csv
 from kneechain.report.figures import (
@@ -252,7 +253,8 @@ def header_facts(context: ReportContext) -> dict[str, str]:
     video = context.summary.get("video", {})
     view = context.movement.get("view", {})
     task = context.movement.get("task", {})
-    config_files = [PurePath(str(name)).name for name in context.config.get("files", [])]
+    clinic = len(context.config.get("files", [])) > 1  # the defaults, then a clinic's file
+    thresholds = "kneechain defaults with the clinic's own" if clinic else "kneechain defaults"
     facts = {
         "video": PurePath(str(video.get("file_name", "unknown"))).name,
         "length": f"{video.get('duration_s', 0):.1f} s, {video.get('frame_count', '?')} frames",
@@ -263,8 +265,7 @@ def header_facts(context: ReportContext) -> dict[str, str]:
         "view": f"{view.get('view', context.summary.get('view', 'unknown'))} "
         f"({view.get('source', 'detected')}, confidence {view.get('confidence', 0):.2f})",
         "kneechain": str(context.summary.get("kneechain_version", "unknown")),
-        "config": f"{context.metrics.get('config_hash') or context.config.get('hash', '?')} "
-        f"({', '.join(config_files) or 'defaults'})",
+        "config": f"{context.metrics.get('config_hash') or context.config.get('hash', '?')} ({thresholds})",
         "analysed": analysis_time_text(context.summary.get("analysed_at_utc")),
     }
     if context.config.get("overridden"):
@@ -300,7 +301,7 @@ def quality_facts(context: ReportContext) -> dict[str, str]:
         "person size": f"{_percent(quality.get('person_height_fraction'))} of the frame height"
         + (f" ({height:.0f} px)" if isinstance(height, int | float) else ""),
         "view fit": f"{view.get('view', 'unknown')}, confidence {view.get('confidence', 0):.2f}, "
-        f"facing {str(view.get('facing', 'unknown')).replace('_', ' ')}",
+        f"facing {FACING_WORDS.get(str(view.get('facing')), 'unknown')}",
         "left/right swaps repaired": f"{swaps} frames",
         "bystanders": bystanders_text(people),
     }

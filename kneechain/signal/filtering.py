@@ -130,7 +130,7 @@ def filter_track(track: LandmarkTrack, config: FilterConfig = FilterConfig()) ->
         rows.append(_report_row(KEYPOINT_NAMES[k], keep[:, k], outliers[:, k], results[0], track.n_frames))
     unfiltered = sum(row["unfiltered_pct"] for row in rows)
     if unfiltered > 0:
-        notes.append("some runs were too short to low-pass and were kept unfiltered (see unfiltered_pct)")
+        notes.append("some stretches of a keypoint were too short to smooth and were kept as measured")
     provenance = {**track.provenance, "filter": dataclasses.asdict(config)}
     filtered = dataclasses.replace(track, image_xyz_px=image, world_xyz_m=world, provenance=provenance)
     return FilteredTrack(filtered, _build_report(rows, track.n_frames), tuple(notes), config)
