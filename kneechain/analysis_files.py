@@ -48,6 +48,7 @@ MOVEMENT_FILE = "movement.json"
 METRICS_FILE = "metrics.json"
 CONFIG_FILE = "config.json"
 SESSION_FILE = "session.json"
+REPORT_FILE = "report.html"  # written by kneechain.report.render
 TABLE_NAMES = (
     "keypoint_quality",
     "reps",
@@ -130,6 +131,16 @@ def write_result_tables(folder: Path, tables: dict) -> None:
     ours = {f"{name}.csv" for name in TABLE_NAMES} | {p.name for p in folder.glob("metrics_*.csv")}
     for stale in ours - {f"{name}.csv" for name in tables}:
         (folder / stale).unlink(missing_ok=True)
+
+
+def read_json_or_empty(path: Path) -> dict:
+    """A JSON object file, or {} when it is missing, unreadable, damaged or not an object (a batch looks
+    at folders a killed run may have left)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 def read_json(folder: Path, name: str) -> dict:

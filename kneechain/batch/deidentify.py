@@ -67,16 +67,16 @@ def deidentify(records: list[dict], long_rows: list[dict], key: bytes) -> tuple[
     for record in records:
         patient = record.get("patient_id")
         patient_name = pseudonym(key, str(patient), "patient-") if patient else None
-        date = record.get("date")
+        year = _YEAR.match(str(record.get("date") or ""))
         clean.append({
             **record,
             "video": names[record["video"]],
             "patient_id": patient_name,
-            "date": _YEAR.match(str(date)).group(0) if date and _YEAR.match(str(date)) else None,
+            "date": year.group(0) if year else None,
             "report": None,
             "error": _without_names(record.get("error"), record["video"], names[record["video"]]),
         })  # fmt: skip
         mapping.append({"pseudonym": names[record["video"]], "video": record["video"],
                         "patient_pseudonym": patient_name, "patient_id": patient})  # fmt: skip
-    long_clean = [{**row, "video": names.get(row["video"], row["video"])} for row in long_rows]
+    long_clean = [{**row, "video": names[row["video"]]} for row in long_rows]  # every long row has a record
     return clean, long_clean, mapping

@@ -11,19 +11,17 @@ thresholds and options, and records it as done instead of analysing the video ag
 
 from __future__ import annotations
 
-import json
 import os
 from datetime import datetime, timezone
 from pathlib import Path
 
-from kneechain.analysis_files import BATCH_RECORD_FILE, SUMMARY_FILE
+from kneechain.analysis_files import BATCH_RECORD_FILE, REPORT_FILE, SUMMARY_FILE, read_json_or_empty
 from kneechain.batch.discover import BatchJob
 from kneechain.batch.manifest import Manifest, utc_now
 from kneechain.errors import EXIT_BAD_VIDEO
 from kneechain.video import hash_file_sha256
 
 RECORD_KEYS = ("sha256", "config_hash", "options_fp")  # what must match for a folder to count as done
-REPORT_FILE = "report.html"
 
 
 def unusable_reason(problems: list[str]) -> str | None:
@@ -31,21 +29,13 @@ def unusable_reason(problems: list[str]) -> str | None:
     return " ".join(("not analysable: " + "; ".join(problems)).split()) if problems else None
 
 
-def _read_json(path: Path) -> dict:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
 def finished_result(folder: Path, record: dict) -> dict | None:
     """The manifest values (status done, usable, frames, reason, finish time) of a complete analysis in
     ``folder`` made for ``record`` (same ``RECORD_KEYS``), or None."""
-    saved = _read_json(folder / BATCH_RECORD_FILE)
+    saved = read_json_or_empty(folder / BATCH_RECORD_FILE)
     if not saved or any(saved.get(key) != record.get(key) for key in RECORD_KEYS):
         return None
-    summary = _read_json(folder / SUMMARY_FILE)
+    summary = read_json_or_empty(folder / SUMMARY_FILE)
     if "usable" not in summary or not (folder / REPORT_FILE).is_file():
         return None
     finished = datetime.fromtimestamp((folder / BATCH_RECORD_FILE).stat().st_mtime, timezone.utc)

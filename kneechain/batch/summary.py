@@ -28,6 +28,7 @@ from defusedcsv import csv
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from kneechain import __version__
+from kneechain.analysis_files import REPORT_FILE, read_json_or_empty
 from kneechain.batch.deidentify import MAP_COLUMNS, MAP_FILE, deidentify, pseudonym_key
 from kneechain.io_atomic import write_text_atomically
 
@@ -61,13 +62,6 @@ LONG_COLUMNS = ["video", "family", "metric", "side", "n", "mean", "sd", "min", "
 # saved. A value that is not reliable or at its limit is marked so, never shown as a plain number.
 STATUS_WORDS = {"within": "within range", "above": "above range", "below": "below range",
                 "borderline": "at the limit", "not_reliable": "not reliable"}  # fmt: skip
-
-
-def _read_json(path: Path) -> dict:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
 
 
 def _number(value) -> float | None:
@@ -104,8 +98,8 @@ def collect(output_root: Path, rows: list[dict]) -> tuple[list[dict], list[dict]
             error=without_absolute_paths(row.get("error"), row, output_root),
         )
         if row["status"] == "done" and folder.is_dir():
-            summary = _read_json(folder / "summary.json")
-            families = _read_json(folder / "metrics.json").get("families") or {}
+            summary = read_json_or_empty(folder / "summary.json")
+            families = read_json_or_empty(folder / "metrics.json").get("families") or {}
             quality = summary.get("quality") or {}
             record.update(
                 task=summary.get("task") or record["task"],
@@ -115,8 +109,8 @@ def collect(output_root: Path, rows: list[dict]) -> tuple[list[dict], list[dict]
                 detection_rate=quality.get("detection_rate"),
                 n_frames=quality.get("n_frames"),
             )
-            if (folder / "report.html").is_file():
-                record["report"] = str(PurePosixPath(row["output_dir"]) / "report.html")
+            if (folder / REPORT_FILE).is_file():
+                record["report"] = str(PurePosixPath(row["output_dir"]) / REPORT_FILE)
             for _label, family, metric, sides in HEADLINES:
                 for side in sides:
                     value, status = _headline(families, family, metric, side)

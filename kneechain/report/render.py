@@ -15,6 +15,7 @@ from pathlib import Path, PurePath
 import numpy as np
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
+from kneechain.analysis_files import REPORT_FILE
 from kneechain.errors import OutputWriteError
 from kneechain.findings.model import DISCLAIMER
 from kneechain.findings.status import SYMMETRY_KEY
@@ -33,7 +34,6 @@ from kneechain.report.figures import (
 )
 from kneechain.report.metric_text import unit_text
 
-REPORT_FILE = "report.html"
 WRITE_HINT = "Choose another output file, or fix the folder's permissions."
 TEMPLATE = "report.html.j2"
 CALL_TEXT = {
