@@ -150,13 +150,16 @@ def read_json(folder: Path, name: str) -> dict:
 
 
 def read_saved_choices(folder: Path) -> tuple[MovementOptions, SubjectInfo, str | None]:
-    """What the user gave when the folder was analysed: task/view overrides, height and sex, painful side."""
+    """What the user gave when the folder was analysed: task/view overrides, height, sex, age and the
+    painful side."""
     movement = read_json(folder, MOVEMENT_FILE)
     given = {
         key: movement[key][key] for key in ("task", "view") if movement.get(key, {}).get("source") == "given"
     }
     subject = read_json(folder, METRICS_FILE).get("subject", {})
-    info = SubjectInfo(height_cm=subject.get("height_cm"), sex=subject.get("sex"))
+    info = SubjectInfo(
+        height_cm=subject.get("height_cm"), sex=subject.get("sex"), age_years=subject.get("age_years")
+    )
     return MovementOptions(**given), info, subject.get("side_of_pain")
 
 

@@ -16,7 +16,7 @@ import contextlib
 import logging
 import os
 import shutil
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -59,6 +59,13 @@ from kneechain.track import LandmarkTrack
 from kneechain.video import hash_file_sha256, probe_video
 
 log = logging.getLogger(__name__)
+StageCallback = Callable[[str], None]  # called with a stage's name as it starts (``STAGES``)
+STAGES = ("pose", "movement", "metrics", "key frames", "report", "PDF", "video")
+
+
+def _stage(on_stage: StageCallback | None, name: str) -> None:
+    if on_stage is not None:
+        on_stage(name)
 
 
 @dataclass(frozen=True)
@@ -69,6 +76,7 @@ class ReportOptions:
     blur_faces: bool = True
     pdf: bool = False
     paper: str = "A4"
+    full: bool = False  # print everything (cards, figures, data quality, definitions), not just the summary
     annotated_video: Path | None = None
 
 
@@ -160,6 +168,7 @@ def analyze_video(
     options: AnalysisOptions | None = None,
     progress: ProgressCallback | None = None,
     batch_record: Mapping[str, object] | None = None,
+    on_stage: StageCallback | None = None,
 ) -> AnalysisResult:
     """Analyse one video and write the results into ``output_dir`` (created if needed).
 
@@ -169,6 +178,8 @@ def analyze_video(
     ``NoPersonError`` (nobody detected), ``OutputWriteError`` (folder not writable, disk full, or
     ``OutputBusyError``: another run writes there) or ``ConfigError`` (bad clinic thresholds).
     ``batch_record`` (a batch's own) is saved as ``batch_record.json`` in the folder it goes in with.
+    ``on_stage`` is called with each stage's name (``STAGES``) as it starts; ``progress`` with the pose
+    stage's frames done and expected.
     """
     video_path = Path(video_path)
     options = options or AnalysisOptions()
@@ -181,28 +192,33 @@ def analyze_video(
     with locked_output_folder(output_dir, beside=True), staged_folder(output_dir) as work:
         if (output_dir / POSES_FILE).is_file():  # reused below only if the video and settings still match
             shutil.copy2(output_dir / POSES_FILE, work / POSES_FILE)
+        _stage(on_stage, "pose")
         poses, reused = estimate_or_reuse_poses(video_path, work, options, progress, info)
         faces = bystander_faces_px(poses)
         face_check = count_untracked_faces(video_path, faces)
-        result = _analyse_poses(poses, work, options, config, video_path.name, video_path, face_check)
+        result = _analyse_poses(poses, work, options, config, video_path.name, video_path, face_check,
+                                on_stage)  # fmt: skip
         if not reused:
             poses.save(work / POSES_FILE)
         annotated = _staged_path(options.report.annotated_video, output_dir, work)
-        _write_for_people(video_path, result, options, faces, annotated)
+        _write_for_people(video_path, result, options, faces, annotated, on_stage)
         if batch_record is not None:
             write_json_atomically(work / BATCH_RECORD_FILE, dict(batch_record))
     return replace(result, output_dir=output_dir, poses_reused=reused)
 
 
 def _write_for_people(video_path: Path, result: AnalysisResult, options: AnalysisOptions, faces,
-                      annotated_video: Path | None) -> None:  # fmt: skip
+                      annotated_video: Path | None, on_stage: StageCallback | None) -> None:  # fmt: skip
     """Key frames, the report (and PDF) and the annotated video; faces blurred unless asked not to: every
     pose's (``faces``) and every face the face detector finds."""
     report = options.report
     with FaceFinder() if report.blur_faces else contextlib.nullcontext() as finder:
+        if result.movement.verdict.usable:
+            _stage(on_stage, "key frames")
         _write_key_frames(video_path, result, report, faces, finder)
-        _write_reports(result, report, options.side_of_pain)
+        _write_reports(result, report, options.side_of_pain, on_stage)
         if annotated_video is not None:
+            _stage(on_stage, "video")
             series = {family: metric_set.series for family, metric_set in result.metrics.items()}
             write_annotated_video(video_path, result.movement.track, result.movement, annotated_video,
                                   blur=report.blur_faces, metric_series=series, others_px=faces,
@@ -220,12 +236,16 @@ def _staged_path(path: Path | None, final: Path, work: Path) -> Path | None:
 
 
 def reanalyze_folder(
-    folder: str | os.PathLike, config_path: Path | None = None, report: ReportOptions | None = None
+    folder: str | os.PathLike,
+    config_path: Path | None = None,
+    report: ReportOptions | None = None,
+    on_stage: StageCallback | None = None,
 ) -> AnalysisResult:
     """Redo subject selection, movement, metrics, findings and the report from a folder's saved poses (no
     video, no pose estimation), with the choices saved there (task/view given, height, sex, painful side,
     session fields, which ``report.session`` may update) and the thresholds of ``config_path`` (None: the
-    defaults). Key frames made by the analysis of the video are kept."""
+    defaults). Key frames made by the analysis of the video are kept. ``on_stage``: as for ``analyze_video``
+    (movement, metrics, report, PDF)."""
     folder = Path(folder)
     config = load_config(config_path)
     poses_path = folder / POSES_FILE
@@ -244,8 +264,8 @@ def reanalyze_folder(
     face_check = read_json(folder, SUMMARY_FILE).get("people", {}).get("faces_without_pose")
     with locked_output_folder(folder):
         result = _analyse_poses(load_candidates(poses_path), folder, options, config, poses_path.name,
-                                read_saved_stickers(folder), face_check)  # fmt: skip
-        _write_reports(result, report, side_of_pain)
+                                read_saved_stickers(folder), face_check, on_stage)  # fmt: skip
+        _write_reports(result, report, side_of_pain, on_stage)
     return result
 
 
@@ -262,11 +282,14 @@ def _write_key_frames(video_path: Path, result: AnalysisResult, report: ReportOp
             stale.unlink()
 
 
-def _write_reports(result: AnalysisResult, report: ReportOptions, side_of_pain: str | None) -> None:
+def _write_reports(result: AnalysisResult, report: ReportOptions, side_of_pain: str | None,
+                   on_stage: StageCallback | None = None) -> None:  # fmt: skip
     session = {key: value for key, value in report.session.items() if value}
     write_json_atomically(result.output_dir / SESSION_FILE, {**session, "side_of_pain": side_of_pain})
-    html = render_report(result.output_dir)
+    _stage(on_stage, "report")
+    html = render_report(result.output_dir, full=report.full)
     if report.pdf:
+        _stage(on_stage, "PDF")
         html_to_pdf(html, result.output_dir / "report.pdf", report.paper)
 
 
@@ -295,13 +318,17 @@ def measure_poses(
     config: Config,
     source_name: str = "the video",
     stickers: Path | pd.DataFrame | None = None,
+    on_stage: StageCallback | None = None,
 ):
     """The analysis of one clip's poses in memory, nothing written: (subject selection, movement, metrics,
     findings, the task's config, the pelvis stickers or None). ``stickers``: the video to look for them in,
-    or the ones saved with an earlier analysis. Raises ``NoPersonError`` when nobody usable was found."""
+    or the ones saved with an earlier analysis. Raises ``NoPersonError`` when nobody usable was found.
+    ``on_stage``: called with "movement", then "metrics"."""
+    _stage(on_stage, "movement")
     selection = select_subject(poses)
     _raise_if_nobody(selection.track, source_name)
     movement = understand_movement(selection.track, options.movement)
+    _stage(on_stage, "metrics")
     if isinstance(stickers, Path):
         stickers = find_pelvis_stickers(stickers, movement)
     metrics = compute_metrics(movement, options.subject, sticker_obliquity_at(stickers, movement.track.t_s))
@@ -319,9 +346,10 @@ def _analyse_poses(
     source_name: str,
     stickers: Path | pd.DataFrame | None,
     face_check: dict | None = None,
+    on_stage: StageCallback | None = None,
 ) -> AnalysisResult:
     selection, movement, metrics, findings, config, stickers = measure_poses(
-        poses, options, config, source_name, stickers
+        poses, options, config, source_name, stickers, on_stage
     )
     subject = subject_record(options.subject, options.side_of_pain)
     summary = write_analysis_files(folder, selection, movement, metrics, findings, config, subject, stickers,
@@ -337,3 +365,20 @@ def _movement_info(movement: MovementAnalysis) -> dict:
         "view_confidence": movement.view.confidence,
         "fps": timing["effective_fps"],
     }
+
+
+def build_visit(clips, output_dir: str | os.PathLike, options=None):
+    """One visit's report from several clips (videos, analysed into ``output_dir/clips/`` or reused, or
+    analysis folders): ``kneechain.visit.build.build_visit`` with ``VisitOptions``; returns a
+    ``VisitResult`` (the call per knee, each clip's contribution, the tests still missing)."""
+    from kneechain.visit.build import build_visit as build
+
+    return build([Path(clip) for clip in clips], Path(output_dir), options)
+
+
+def build_progress(visit_dirs, output_dir: str | os.PathLike, config_path: Path | None = None):
+    """The progress report between two or more visit folders of one patient
+    (``kneechain.visit.progress.build_progress``); returns a ``ProgressResult``."""
+    from kneechain.visit.progress import build_progress as build
+
+    return build([Path(folder) for folder in visit_dirs], Path(output_dir), config_path)

@@ -14,24 +14,28 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 # Typer carries its own copy of Click (pinned in constraints.txt): a usage error raises these.
 from typer._click.exceptions import NoArgsIsHelpError, NoSuchOption, UsageError
 
 from kneechain import __version__
-from kneechain.batch.cli import batch
+from kneechain.batch.cli import BATCH_EXAMPLES, BATCH_HELP, batch
 from kneechain.cli_common import (
+    AgeOption,
     ClinicianOption,
     ConfigOption,
     DateOption,
     DebugOption,
+    FullOption,
+    HelpCommand,
+    HelpGroup,
     NotesOption,
     PainSide,
     PatientIdOption,
     PdfOption,
     Sex,
+    StageProgress,
     Task,
     VideoArgument,
     View,
@@ -39,13 +43,28 @@ from kneechain.cli_common import (
     stderr_console,
     user_errors,
 )
+from kneechain.cli_summary import analysis_rows, knee_rows, output_rows, print_rows
 from kneechain.errors import EXIT_INTERRUPTED, EXIT_UNUSABLE, EXIT_USAGE, TrackFormatError
 from kneechain.video import VIDEO_EXTENSIONS
+from kneechain.visit.cli import PROGRESS_EXAMPLES, PROGRESS_HELP, VISIT_EXAMPLES, VISIT_HELP, progress, visit
+
+MAIN_EXAMPLES = """Examples:
+
+  kneechain analyze squat.mp4 --sex female --age 34 --pdf
+  kneechain report kneechain_out/squat --config clinic.toml
+  kneechain batch visits/ -o results/ --manifest visits.csv
+  kneechain visit squat.mp4 stand.mp4 walk.mp4 -o visits/P-0042/2026-11-01
+  kneechain progress visits/P-0042/2026-11-01 visits/P-0042/2026-12-06 -o progress/P-0042
+  kneechain info squat.mp4
+
+Run 'kneechain COMMAND --help' for a command's options."""
 
 app = typer.Typer(
     name="kneechain",
+    cls=HelpGroup,
     help="Is a knee pattern hip-driven or foot-driven? Analyse phone videos of squats, single-leg stands and "
     "walking, offline.",
+    epilog=MAIN_EXAMPLES,
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -68,41 +87,55 @@ def _main(
     """kneechain command line."""
 
 
-def _progress_bar(console: Console) -> Progress:
-    return Progress(
-        TextColumn("[bold]pose[/bold]"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("frames"),
-        TimeRemainingColumn(),
-        console=console,
-        transient=True,
-        disable=not console.is_terminal,
-    )
+ANALYZE_HELP = (
+    "Analyse one video: the task, the camera view, reps, stances or strides, and the knee pattern per knee."
+    "\n\nWrites the results folder (report.html, the measurements as CSV and JSON) and prints a short "
+    "summary. Exit code 7 when the clip cannot support measurements (the report says why and what to film)."
+)
+ANALYZE_EXAMPLES = """Examples:
+
+  kneechain analyze squat.mp4
+  kneechain analyze squat.mp4 -o out/P-0042 --patient-id P-0042 --date 2026-12-05
+  kneechain analyze walk.mov --task walk --sex male --age 61 --pdf --full
+  kneechain analyze squat.mp4 --annotated-video squat_annotated.mp4"""
 
 
-@app.command()
+@app.command(cls=HelpCommand, help=ANALYZE_HELP, epilog=ANALYZE_EXAMPLES)
 def analyze(
     video: VideoArgument,
     output: Annotated[
         Path | None,
-        typer.Option("-o", "--output", help="Folder for the results [default: ./kneechain_out/VIDEO_NAME]."),
+        typer.Option(
+            "-o", "--output", help="Folder for the results \\[default: kneechain_out/ + the video's name]."
+        ),
     ] = None,
     task: Annotated[
         Task | None,
-        typer.Option("--task", help="What the video shows [default: detected].", show_default=False),
+        typer.Option(
+            "--task",
+            metavar="TASK",
+            help="What the video shows: squat, single_leg_squat, single_leg_stand or walk "
+            "\\[default: detected].",
+            show_default=False,
+        ),
     ] = None,
     view: Annotated[
         View | None,
-        typer.Option("--view", help="Where the camera is [default: detected].", show_default=False),
+        typer.Option(
+            "--view",
+            metavar="VIEW",
+            help="Where the camera is: front, back, side or oblique \\[default: detected].",
+            show_default=False,
+        ),
     ] = None,
     height_cm: Annotated[
         float | None,
         typer.Option("--height-cm", min=50, max=250, help="Patient's standing height: distances also in cm."),
     ] = None,
+    age: AgeOption = None,
     sex: Annotated[
         Sex | None,
-        typer.Option("--sex", help="Selects sex-specific normal ranges [default: the wider range]."),
+        typer.Option("--sex", help="Selects sex-specific normal ranges \\[default: the wider range]."),
     ] = None,
     side_of_pain: Annotated[
         PainSide | None, typer.Option("--side-of-pain", help="The painful knee: its findings lead.")
@@ -113,6 +146,7 @@ def analyze(
     clinician: ClinicianOption = None,
     notes: NotesOption = None,
     pdf: PdfOption = False,
+    full: FullOption = False,
     no_blur_faces: Annotated[
         bool,
         typer.Option("--no-blur-faces", help="Keep faces visible in key frames and the annotated video."),
@@ -128,24 +162,17 @@ def analyze(
     ] = False,
     debug: DebugOption = False,
 ) -> None:
-    """Analyse one video: who, what task, which view, reps / stances / gait events, and whether the clip
-    supports measurements."""
     from kneechain.api import AnalysisOptions, ReportOptions, analyze_video
     from kneechain.metrics.compute import SubjectInfo
     from kneechain.movement.pipeline import MovementOptions
 
     console = stderr_console()
     configure_logging(debug, console)
-    with user_errors(debug), _progress_bar(console) as progress:
-        bar = progress.add_task("pose", total=None)
-
-        def on_frame(done: int, expected: int) -> None:
-            progress.update(bar, completed=done, total=max(expected, done))
-
+    with user_errors(debug), StageProgress(console) as stages:
         movement = MovementOptions(task=task.value if task else None, view=view.value if view else None)
         options = AnalysisOptions(
             movement=movement,
-            subject=SubjectInfo(height_cm=height_cm, sex=sex.value if sex else None),
+            subject=SubjectInfo(height_cm=height_cm, sex=sex.value if sex else None, age_years=age),
             side_of_pain=side_of_pain.value if side_of_pain else None,
             config_path=config,
             reuse_poses=not no_cache,
@@ -153,16 +180,28 @@ def analyze(
                 session=_session(patient_id, date, clinician, notes),
                 blur_faces=not no_blur_faces,
                 pdf=pdf,
+                full=full,
                 annotated_video=annotated_video,
             ),
         )
-        result = analyze_video(video, output, options, progress=on_frame)
-    _print_analysis(video, result)
+        result = analyze_video(video, output, options, progress=stages.frames, on_stage=stages.stage)
+    _print_analysis(video, result, config, annotated_video)
     if not result.movement.verdict.usable:
         raise typer.Exit(EXIT_UNUSABLE)
 
 
-@app.command()
+REPORT_EXAMPLES = """Examples:
+
+  kneechain report kneechain_out/squat --config clinic.toml
+  kneechain report kneechain_out/squat --date 2026-12-05 --pdf --full"""
+
+
+@app.command(
+    cls=HelpCommand,
+    help="Write the report of an analysed video again from its saved results, e.g. with a clinic's new "
+    "thresholds or session details.\n\nNeeds neither the video nor pose estimation.",
+    epilog=REPORT_EXAMPLES,
+)
 def report(
     analysis_dir: Annotated[
         Path, typer.Argument(help="A folder written by 'kneechain analyze'.", show_default=False)
@@ -173,22 +212,24 @@ def report(
     clinician: ClinicianOption = None,
     notes: NotesOption = None,
     pdf: PdfOption = False,
+    full: FullOption = False,
     debug: DebugOption = False,
 ) -> None:
-    """Re-render the report of an analysed video from its saved results (e.g. with new thresholds),
-    without the video and without pose estimation."""
     from kneechain.api import ReportOptions, reanalyze_folder
 
-    configure_logging(debug, Console(file=sys.stderr))
-    with user_errors(debug):
+    console = stderr_console()
+    configure_logging(debug, console)
+    with user_errors(debug), StageProgress(console) as stages:
         if not analysis_dir.is_dir():
             raise TrackFormatError(
                 f"'{analysis_dir}' is not a folder.", "Give the results folder of 'kneechain analyze'."
             )
-        options = ReportOptions(session=_session(patient_id, date, clinician, notes), pdf=pdf)
-        result = reanalyze_folder(analysis_dir, config, options)
-    typer.echo(result.findings.overall.statement if result.movement.verdict.usable else "not analysable")
-    typer.echo(f"report: {result.output_dir / 'report.html'}")
+        options = ReportOptions(session=_session(patient_id, date, clinician, notes), pdf=pdf, full=full)
+        result = reanalyze_folder(analysis_dir, config, options, on_stage=stages.stage)
+    usable = result.movement.verdict.usable
+    overall = [("overall", result.findings.overall.call if usable else "not analysable")]
+    knees = knee_rows(result.findings, config) if usable else []
+    print_rows([*knees, *overall, *output_rows(result.output_dir)])
 
 
 def _session(patient_id, date, clinician, notes) -> dict[str, str]:
@@ -196,28 +237,12 @@ def _session(patient_id, date, clinician, notes) -> dict[str, str]:
     return {key: value for key, value in fields.items() if value is not None}
 
 
-def _print_analysis(video: Path, result) -> None:
-    quality = result.summary["quality"]
-    movement = result.movement
-    reused = " (reused saved poses)" if result.poses_reused else ""
-    typer.echo(
-        f"{video.name}: person detected in {quality['n_detected']}/{quality['n_frames']} frames{reused}"
-    )
-    source = {True: "given", False: "detected"}
-    task, view = movement.task, movement.view
-    typer.echo(
-        f"task: {task.task} ({source[movement.task_given]}, confidence {task.confidence:.2f}); "
-        f"view: {view.view} ({source[movement.view_given]}, confidence {view.confidence:.2f})"
-    )
-    for name, table in movement.tables().items():
-        if name != "keypoint_quality":
-            typer.echo(f"{name.replace('_', ' ')}: {len(table)}")
-    if movement.verdict.usable:
-        typer.echo(result.findings.overall.statement)
-    typer.echo(f"report: {result.output_dir / 'report.html'}")
+def _print_analysis(video: Path, result, config: Path | None, annotated: Path | None) -> None:
+    """The short summary table on stdout; warnings and why a clip is not analysable on stderr."""
+    print_rows(analysis_rows(video, result, config, annotated))
     for warning in result.summary["warnings"]:
         typer.echo(f"warning: {warning}", err=True)
-    for problem in movement.verdict.problems:
+    for problem in result.movement.verdict.problems:
         typer.echo(f"not analysable: {problem}", err=True)
 
 
@@ -234,13 +259,16 @@ _INFO_LABELS = {
 }
 
 
-@app.command()
+@app.command(
+    cls=HelpCommand,
+    help="Print a video's facts: size, frame rate, frame count, duration, codec and rotation.",
+    epilog="Examples:\n\n  kneechain info squat.mp4\n  kneechain info squat.mp4 --json",
+)
 def info(
     video: VideoArgument,
     as_json: Annotated[bool, typer.Option("--json", help="Print the facts as JSON.")] = False,
     debug: DebugOption = False,
 ) -> None:
-    """Print a video's facts: size, frame rate, frame count, duration, codec, rotation."""
     from kneechain.video import probe_video
 
     configure_logging(debug, Console(file=sys.stderr))
@@ -285,4 +313,6 @@ def main() -> None:
     sys.exit(code or 0)
 
 
-app.command()(batch)
+app.command(cls=HelpCommand, help=BATCH_HELP, epilog=BATCH_EXAMPLES)(batch)
+app.command(cls=HelpCommand, help=VISIT_HELP, epilog=VISIT_EXAMPLES)(visit)
+app.command(cls=HelpCommand, help=PROGRESS_HELP, epilog=PROGRESS_EXAMPLES)(progress)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 import shutil
 import signal
 import sqlite3
@@ -187,3 +188,98 @@ def test_kill_and_resume(tmp_path):
 def test_cli_help_and_missing_folder(tmp_path):
     result = CliRunner().invoke(app, ["batch", str(tmp_path / "nope"), "-o", str(tmp_path / "o")])
     assert result.exit_code == 2 and "is not a folder" in result.output
+
+
+def _touch_videos(root: Path, *rels: str) -> Path:
+    for rel in rels:
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_bytes(b"not opened by discovery")
+    return root
+
+
+def test_dates_and_ages_from_defaults_folders_and_the_visits_csv(tmp_path):
+    root = _touch_videos(tmp_path / "in", "P1/2026-03-04/a.mp4", "P2/visit one/b.mp4", "c.mp4")
+    visits = tmp_path / "visits.csv"
+    visits.write_text("file,date,age,sex\nc.mp4,2026-05-06,61,male\n")
+    defaults = {"age_years": 40, "date": "2026-01-02"}
+    jobs = {j.rel: j for j in discover_jobs(root, tmp_path / "out", visits_csv=visits, defaults=defaults)}
+    assert jobs["P1/2026-03-04/a.mp4"].session == {"patient_id": "P1", "date": "2026-03-04"}
+    assert jobs["P2/visit one/b.mp4"].session == {"patient_id": "P2", "date": "2026-01-02"}  # not a date
+    assert jobs["c.mp4"].session == {"date": "2026-05-06"} and jobs["c.mp4"].age_years == 61
+    assert jobs["P1/2026-03-04/a.mp4"].age_years == 40
+    assert jobs["c.mp4"].options_dict()["age_years"] == 61
+    assert "age_years" not in discover_jobs(root, tmp_path / "o", include=["c.mp4"])[0].options_dict()
+
+
+@pytest.mark.parametrize(("column", "value"), [("date", "yesterday-ish"), ("date", "2026-13-01"),
+                                               ("age", "0"), ("age", "old")])  # fmt: skip
+def test_a_bad_date_or_age_in_the_visits_csv_names_its_line(tmp_path, column, value):
+    from kneechain.batch.discover import BatchInputError
+
+    root = _touch_videos(tmp_path / "in", "a.mp4")
+    visits = tmp_path / "visits.csv"
+    visits.write_text(f"file,{column}\na.mp4,\nb.mp4,{value}\n")
+    with pytest.raises(BatchInputError) as caught:
+        discover_jobs(root, tmp_path / "out", visits_csv=visits)
+    line = caught.value.one_line()
+    assert line.startswith(f"line 3 of '{visits}': {column} '{value}' is not a") and "\n" not in line
+    assert caught.value.exit_code == 2
+    result = CliRunner().invoke(
+        app, ["batch", str(root), "-o", str(tmp_path / "o"), "--manifest", str(visits)]
+    )
+    assert result.exit_code == 2 and result.stderr.count("\n") == 1 and "line 3" in result.stderr
+
+
+def test_the_counts_tell_no_call_from_not_analysable_and_failed():
+    from kneechain.batch.cli import counts_line
+    from kneechain.batch.runner import BatchOutcome
+
+    outcome = BatchOutcome(total=7, skipped=1, done=5, unusable=1, no_call=3, failed=1)
+    assert counts_line(outcome) == (
+        "7 videos: 5 analysed (1 with a call, 3 no call, 1 not analysable), 1 failed, 1 already done or "
+        "failed before (skipped)"
+    )
+
+
+def _finished(out: Path, rel: str, call: str, confidence: float, usable: bool = True) -> dict:
+    folder = out / rel.rsplit(".", 1)[0]
+    folder.mkdir(parents=True)
+    (folder / "report.html").write_text("<html></html>")
+    summary = {"task": "squat", "usable": usable, "overall_call": call, "quality": {"detection_rate": 1.0}}
+    (folder / "summary.json").write_text(json.dumps(summary))
+    status = "not_reliable" if confidence < 0.3 else "within"
+    families = {
+        "knee_valgus": {"summary": [{"metric": "fppa_deg", "side": "left", "mean": 8.3, "status": status}]}
+    }
+    metrics = {"families": families, "findings": {"overall": {"call": call, "confidence": confidence}}}
+    (folder / "metrics.json").write_text(json.dumps(metrics))
+    return {"rel": rel, "path": f"/in/{rel}", "status": "done", "usable": usable, "output_dir": folder.name,
+            "metadata": "{}", "error": None}  # fmt: skip
+
+
+def test_the_index_marks_low_confidence_and_no_call(tmp_path):
+    from kneechain.batch.summary import write_summary
+
+    out = tmp_path / "out"
+    rows = [
+        _finished(out, "weak.mp4", "foot-driven", 0.24),
+        _finished(out, "strong.mp4", "hip-driven", 0.8),
+        _finished(out, "empty.mp4", "not enough data", 0.0),
+        _finished(out, "short.mp4", "not enough data", 0.0, usable=False),
+    ]
+    write_summary(out, rows)
+    html = (out / "index.html").read_text()
+    assert "4 videos: 4 analysed (2 with a call, 1 no call: not enough usable data, 1 not analysable)" in html
+    assert re.search(
+        r'class="call-low" title="confidence 0.24 \(low\)">foot-driven <small>\(low confidence', html
+    )
+    assert re.search(r'class="call-high" title="confidence 0.80 \(high\)">hip-driven</td>', html)
+    assert "no call <small>(not enough data)</small>" in html
+    assert 'data-status="not_reliable" title="Low confidence' in html
+    assert '<div class="scroll">' in html
+    with open(out / "summary.csv", newline="") as handle:
+        summary = {r["video"]: r for r in csv.DictReader(handle)}
+    assert (
+        summary["weak.mp4"]["call_confidence"] == "0.24"
+        and summary["empty.mp4"]["overall_call"] == "not enough data"
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 
 import pandas as pd
@@ -22,7 +23,7 @@ def test_version():
     assert result.stdout.strip() == f"kneechain {__version__}"
 
 
-@pytest.mark.parametrize("command", [[], ["analyze"], ["info"]])
+@pytest.mark.parametrize("command", [[], ["analyze"], ["report"], ["batch"], ["info"]])
 def test_every_command_has_help(command):
     result = runner.invoke(app, [*command, "--help"])
     assert result.exit_code == 0
@@ -39,6 +40,35 @@ def test_no_arguments_shows_help():
 )
 def test_usage_errors_exit_2(arguments):
     assert runner.invoke(app, arguments).exit_code == EXIT_USAGE
+
+
+BAD_DATES = ["yesterday-ish", "2026-13-01", "2026-02-30", "05/12/2026", "20261205"]
+
+
+@pytest.mark.parametrize("date", BAD_DATES)
+@pytest.mark.parametrize("command", ["analyze", "report", "batch"])
+def test_a_date_that_is_not_iso_is_a_one_line_usage_error(command, date, tmp_path):
+    arguments = {"analyze": ["x.mp4"], "report": [str(tmp_path)], "batch": [str(tmp_path), "-o", "o"]}
+    result = runner.invoke(app, [command, *arguments[command], "--date", date])
+    assert result.exit_code == EXIT_USAGE
+    assert result.stderr == f"error: --date '{date}' is not a date; use YYYY-MM-DD, e.g. 2026-12-05.\n"
+
+
+@pytest.mark.parametrize("age", ["0", "121", "45.5", "forty", "-3"])
+@pytest.mark.parametrize("command", ["analyze", "batch"])
+def test_an_age_outside_1_to_120_years_is_a_one_line_usage_error(command, age, tmp_path):
+    arguments = {"analyze": ["x.mp4"], "batch": [str(tmp_path), "-o", "o"]}
+    result = runner.invoke(app, [command, *arguments[command], "--age", age])
+    assert result.exit_code == EXIT_USAGE
+    assert result.stderr.startswith(f"error: --age '{age}' is not an age; use whole years from 1 to 120")
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def _row(stdout: str, label: str) -> str:
+    """The value of one row of the summary table (``label  value``)."""
+    found = re.search(rf"^{re.escape(label)}\s{{2,}}(.+)$", stdout, re.M)
+    assert found, f"no {label!r} row in:\n{stdout}"
+    return found.group(1).strip()
 
 
 def test_info_prints_the_video_facts(pattern_mp4):
@@ -81,8 +111,26 @@ def test_analyze_writes_track_summary_and_movement(analysed, sample_squat):
     assert set(summary["quality"]["mean_visibility"]) == {"hips", "knees", "ankles", "feet"}
     assert 0.3 < summary["quality"]["person_height_fraction"] < 1.0
     assert (summary["task"], summary["view"], summary["usable"]) == ("squat", "front", True)
-    assert f"{n_frames}/{n_frames} frames" in result.stdout
-    assert "task: squat (detected" in result.stdout
+    assert _row(result.stdout, "person") == f"in {n_frames}/{n_frames} frames"
+    assert _row(result.stdout, "task").startswith("squat (detected")
+    assert _row(result.stdout, "view").startswith("front (detected")
+    assert _row(result.stdout, "reps") == "3"
+
+
+def test_analyze_prints_a_short_table_of_the_calls_and_outputs(analysed):
+    out, result = analysed
+    findings = json.loads((out / "metrics.json").read_text())["findings"]
+    for side in findings["sides"]:
+        shown = _row(result.stdout, f"{side['side']} knee")
+        if side["pattern"] == "insufficient data":
+            assert shown == "no call (not enough usable data)"
+        else:
+            assert re.fullmatch(rf".+ \((low|moderate|high) confidence, {side['confidence']:.2f}\)", shown)
+    assert _row(result.stdout, "overall") == findings["overall"]["call"]
+    assert _row(result.stdout, "report") == str(out / "report.html")
+    assert _row(result.stdout, "folder") == str(out)
+    assert "PDF" not in result.stdout and "annotated video" not in result.stdout  # not asked for
+    assert len(result.stdout.splitlines()) <= 14
 
 
 def test_movement_json_and_reps_table_agree(analysed):
@@ -102,7 +150,8 @@ def test_given_task_and_view_override_detection(analysed, sample_squat, tmp_path
         app, ["analyze", str(sample_squat), "-o", str(copy), "--task", "walk", "--view", "side"]
     )
     assert result.exit_code == EXIT_UNUSABLE  # it is not a walk: no strides to measure
-    assert "task: walk (given" in result.stdout and "view: side (given" in result.stdout
+    assert _row(result.stdout, "task").startswith("walk (given")
+    assert _row(result.stdout, "view").startswith("side (given")
     assert not (copy / "reps.csv").exists()  # the earlier squat table is not left behind
     movement = json.loads((copy / "movement.json").read_text())
     assert movement["task"]["source"] == "given" and movement["view"]["source"] == "given"
@@ -113,7 +162,7 @@ def test_second_analysis_reuses_the_saved_poses(analysed, sample_squat):
     before = (out / "poses.parquet").stat().st_mtime_ns
     result = runner.invoke(app, ["analyze", str(sample_squat), "-o", str(out)])
     assert result.exit_code == 0
-    assert "reused saved poses" in result.stdout
+    assert _row(result.stdout, "person").endswith("reused saved poses")
     assert (out / "poses.parquet").stat().st_mtime_ns == before
     assert json.loads((out / "summary.json").read_text())["overall_call"]
 
@@ -150,7 +199,7 @@ def test_metrics_json_findings_and_csv_agree(analysed):
     assert left == pytest.approx(from_json[0], abs=1e-4)
     overall = metrics["findings"]["overall"]
     assert overall["call"] in ("hip-driven", "foot-driven", "mixed", "no clear pattern", "not enough data")
-    assert overall["statement"] in result.stdout
+    assert _row(result.stdout, "overall") == overall["call"]
     config = json.loads((out / "config.json").read_text())
     assert config["hash"] == metrics["config_hash"]
 
@@ -172,6 +221,7 @@ def test_a_clinic_config_and_patient_details_are_saved(analysed, sample_squat, t
     clinic = tmp_path / "clinic.toml"
     clinic.write_text('[valgus.fppa_upper_deg]\nfemale = 11.0\nsource = "our clinic"\n')
     arguments = ["--config", str(clinic), "--sex", "female", "--height-cm", "168", "--side-of-pain", "left"]
+    arguments += ["--age", "34", "--date", "2026-12-05"]
     result = runner.invoke(app, ["analyze", str(sample_squat), "-o", str(copy), *arguments])
     assert result.exit_code == 0, result.output
     config = json.loads((copy / "config.json").read_text())
@@ -179,7 +229,9 @@ def test_a_clinic_config_and_patient_details_are_saved(analysed, sample_squat, t
     before = json.loads((out / "metrics.json").read_text())
     assert metrics["config_hash"] != before["config_hash"]
     assert "valgus.fppa_upper_deg" in json.dumps(config["overridden"])
-    assert metrics["subject"] == {"height_cm": 168.0, "sex": "female", "side_of_pain": "left"}
+    subject = {"height_cm": 168.0, "sex": "female", "age_years": 34, "side_of_pain": "left"}
+    assert metrics["subject"] == subject
+    assert json.loads((copy / "session.json").read_text())["date"] == "2026-12-05"
     travel = pd.read_csv(copy / "metrics_knee_forward_travel_reps.csv")
     assert "knee_travel_cm" in travel.columns
 
@@ -188,7 +240,8 @@ def test_analyze_writes_the_report_with_key_frames_and_session(analysed):
     out, result = analysed
     html = (out / "report.html").read_text(encoding="utf-8")
     assert "report.html" in result.stdout
-    assert html.count('src="data:image/jpeg;base64,') == 3  # the three rep bottoms
+    frames = set(re.findall(r'src="(data:image/jpeg;base64,[^"]+)"', html))
+    assert len(frames) == 3  # the three rep bottoms (page 1 shows the worst one again)
     assert json.loads((out / "session.json").read_text())["side_of_pain"] is None
 
 
@@ -218,3 +271,33 @@ def test_report_command_on_a_folder_without_results(tmp_path):
     result = runner.invoke(app, ["report", str(tmp_path)])
     assert result.exit_code == 6
     assert "kneechain analyze" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_report_command_passes_full_and_names_its_stages(analysed, tmp_path, monkeypatch):
+    import kneechain.api
+    from kneechain.api import ReportOptions, reanalyze_folder
+
+    out, _ = analysed
+    copy = tmp_path / "again"
+    shutil.copytree(out, copy)
+    calls = []
+    real = kneechain.api.render_report
+    monkeypatch.setattr(kneechain.api, "render_report", lambda *a, **k: calls.append(k) or real(*a, **k))
+    result = runner.invoke(app, ["report", str(copy), "--full"])
+    assert result.exit_code == 0, result.output
+    assert calls == [{"full": True}]
+    assert _row(result.stdout, "report") == str(copy / "report.html")
+    stages = []
+    reanalyze_folder(copy, report=ReportOptions(), on_stage=stages.append)
+    assert stages == ["movement", "metrics", "report"] and calls[-1] == {"full": False}
+
+
+def test_analyze_names_each_stage_as_it_starts(short_person_clip, tmp_path):
+    from kneechain.api import AnalysisOptions, ReportOptions, analyze_video
+
+    stages, frames = [], []
+    options = AnalysisOptions(report=ReportOptions(pdf=False))
+    analyze_video(short_person_clip, tmp_path / "out", options, progress=lambda d, e: frames.append((d, e)),
+                  on_stage=stages.append)  # fmt: skip
+    assert stages == ["pose", "movement", "metrics", "report"]  # too short: no key frames
+    assert frames and frames[-1][0] == frames[-1][1] > 0

@@ -14,7 +14,7 @@ from kneechain.analysis_files import POSES_FILE
 from kneechain.api import analyze_video
 from kneechain.pose.faces import FaceFinder, count_untracked_faces, untracked_faces
 from kneechain.report.face_blur import FACE_KEYPOINTS, blur_faces, bystander_faces_px, face_mask
-from kneechain.report.render import bystanders_text
+from kneechain.report.quality_section import bystanders_text
 from tests.conftest import SAMPLE_DIR, cached_poses, ffmpeg
 
 

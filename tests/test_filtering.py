@@ -108,6 +108,24 @@ def test_a_spike_is_rejected_by_the_hampel_filter():
     assert row["missing_pct"] == 0
 
 
+def test_the_hampel_test_in_blocks_equals_the_test_in_one_piece(monkeypatch):
+    """Long clips are tested a block of frames at a time (flat memory): spikes on both sides of every block
+    edge and a gap across one are found exactly as with the whole clip in one block."""
+    import kneechain.signal.filtering as filtering
+
+    t_s = _frames(30.0, duration_s=20.0)
+    knee_x = _gait_like_x(t_s)
+    rng = np.random.default_rng(7)
+    knee_x[rng.choice(len(t_s), 40, replace=False)] += 90.0
+    knee_x[295:303] = np.nan  # a gap across the block edge at frame 300
+    whole = filter_track(_track(t_s, knee_x))
+    monkeypatch.setattr(filtering, "HAMPEL_BLOCK", 100)
+    blocks = filter_track(_track(t_s, knee_x))
+    assert whole.keypoint_report.equals(blocks.keypoint_report)
+    np.testing.assert_array_equal(_knee_x(whole), _knee_x(blocks))
+    assert whole.keypoint_report.set_index("keypoint").loc["left_knee", "outliers_pct"] > 0
+
+
 def test_short_gaps_are_filled_and_long_gaps_stay_missing_and_reported():
     t_s = _frames(30.0)
     truth = _gait_like_x(t_s)

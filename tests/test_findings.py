@@ -269,7 +269,7 @@ def test_a_metric_not_measured_never_appears_as_evidence():
 def test_too_few_reps_cannot_be_evidence():
     findings = derive_findings({"valgus": valgus((18, 12, 6, 8), (18, 12, 6, 8), n=1)}, SQUAT_FRONT, CONFIG)
     assert {f.pattern for f in findings.sides} == {"insufficient data"}
-    assert any("only 1 reps" in reason for reason in findings.sides[0].limitations)
+    assert any("only 1 rep on" in reason for reason in findings.sides[0].limitations)
 
 
 def test_valgus_of_unknown_origin_is_insufficient_data():
@@ -370,7 +370,10 @@ def test_no_metrics_is_not_enough_data():
     findings = derive_findings({}, {"task": "walk", "view": "side"}, CONFIG)
     assert {f.pattern for f in findings.sides} == {"insufficient data"}
     assert findings.overall.call == "not enough data"
-    assert "Film a front-view squat" in findings.overall.next_steps[0]
+    first = findings.overall.next_steps[0]
+    assert first.startswith("Film a front-view squat") and "walk" not in first  # not the clip just filmed
+    squat = derive_findings({}, SQUAT_FRONT, CONFIG).overall.next_steps[0]
+    assert "front-view squat" not in squat and "side-view squat" in squat and "walk" in squat
 
 
 def test_no_pattern_names_what_could_not_be_assessed():
@@ -427,6 +430,40 @@ def test_a_symmetry_index_within_its_own_sampling_error_is_not_an_asymmetry():
     assert len(steady.asymmetries) == 1 and scattered.asymmetries == ()
 
 
+def walked_both_ways(first: dict[str, float], back: dict[str, float] | None, n: int = 4) -> MetricSet:
+    """``n`` steps a side walking towards the image right with ``first`` lengths per side, then back with
+    ``back`` (None: one direction only), summarised as ``gait_params`` does."""
+    ways = [("image_right", first)] + ([("image_left", back)] if back else [])
+    parts = [gait(lengths, n) for _, lengths in ways]
+    steps = pd.concat([p.items["steps"].assign(direction=d) for (d, _), p in zip(ways, parts, strict=True)])
+    strides = pd.concat(
+        [p.items["strides"].assign(direction=d) for (d, _), p in zip(ways, parts, strict=True)]
+    )
+    summary = summarize_gait(strides, steps)
+    return MetricSet(
+        {"strides": strides, "steps": steps}, pd.DataFrame({"t_s": []}), summary, parts[0].quality
+    )
+
+
+def test_a_gait_asymmetry_counts_only_when_it_holds_walking_both_ways():
+    """A side camera sees the near and far foot differently and walking back swaps them: a difference the
+    patient makes keeps its side both ways; one the camera makes swaps side (the overall index can still be
+    beyond the limit when one way has more steps); one way alone is not confirmed."""
+    walk = {"task": "walk", "view": "side", "view_confidence": 1.0, "fps": 30.0}
+    there, back = {"left": 0.69, "right": 0.60}, {"left": 0.70, "right": 0.61}
+    both = derive_findings({"gait": walked_both_ways(there, back)}, walk, CONFIG)
+    assert [(e.metric, e.side) for e in both.asymmetries] == [("step_length_leg", "left")]
+    assert both.unconfirmed_asymmetries == ()
+    there, back = {"left": 0.95, "right": 0.60}, {"left": 0.60, "right": 0.62}  # overall -24 %, back +3 %
+    camera = derive_findings({"gait": walked_both_ways(there, back, n=20)}, walk, CONFIG)
+    assert camera.asymmetries == ()
+    assert [e.side for e in camera.unconfirmed_asymmetries] == ["left"]
+    assert "but not the other" in camera.unconfirmed_asymmetries[0].detail
+    one_way = derive_findings({"gait": walked_both_ways({"left": 0.69, "right": 0.60}, None)}, walk, CONFIG)
+    assert one_way.asymmetries == () and "one way only" in one_way.unconfirmed_asymmetries[0].detail
+    assert any(note.startswith("Gait asymmetry not confirmed") for note in one_way.notes)
+
+
 # ------------------------------------------------------------------- rendered sample videos, end to end
 def sample_findings(track, sex: str | None = None):
     analysis = understand_movement(track)
@@ -443,8 +480,9 @@ def sample_findings(track, sex: str | None = None):
 def test_sample_walk_notes_the_programmed_step_asymmetry(sample_tracks):
     # Truth: left step 0.69 m, right 0.60 m -> SI = (0.60 - 0.69) / 0.645 = -14 % (left larger).
     findings = sample_findings(sample_tracks["walk_side"])
-    steps = [e for e in findings.asymmetries if e.metric == "step_length_leg"]
-    assert len(steps) == 1 and steps[0].side == "left"
+    assert not [e for e in findings.asymmetries if e.metric == "step_length_leg"]  # one way: not confirmed
+    steps = [e for e in findings.unconfirmed_asymmetries if e.metric == "step_length_leg"]
+    assert len(steps) == 1 and steps[0].side == "left" and "walking one way only" in steps[0].detail
     assert steps[0].value == pytest.approx(100 * 0.09 / 0.645, abs=2.6)  # step-length ratio within 0.03
     assert findings.overall.call == "not enough data"  # a walk alone makes no hip/foot call
 

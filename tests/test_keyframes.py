@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from kneechain.api import POSES_FILE, analyze_video
+from kneechain.movement.view import near_side
 from kneechain.report.face_blur import FACE_KEYPOINTS, blur_faces, face_ellipse, face_mask
 from kneechain.report.keyframes import (
     KEYFRAMES_FILE,
@@ -134,6 +135,10 @@ def test_walk_key_frames_are_mid_stance_of_each_foot(tmp_path_factory, request):
         mine = strides[strides["foot"] == foot]
         assert ((mine["start_s"] < entry["t_s"]) & (mine["toe_off_s"] > entry["t_s"])).any()
         assert entry["kind"] == "mid_stance"
+    view = result.movement.view
+    far = {"left": "right", "right": "left"}.get(near_side(view.view, view.facing) or "")
+    assert view.view == "side" and far is not None  # the walk is filmed from the side: one leg is hidden
+    assert all(f"The {far} leg (grey) is the far leg" in entry["caption"] for entry in entries)
 
 
 def test_single_leg_key_frame_is_the_deepest_point_of_the_stance(tmp_path_factory, request):

@@ -366,16 +366,39 @@ def squat_report(tmp_path_factory, request, chromium) -> Path:
     return render_report(out, {"patient_id": HOSTILE_ID, "date": "2026-01-31", "clinician": "PT 7"})
 
 
-def test_real_report_prints_to_a_clean_pdf(squat_report, tmp_path):
-    pdf = html_to_pdf(squat_report, tmp_path / "report.pdf")
-    data = pdf.read_bytes()
-    assert data.startswith(b"%PDF") and page_count(data) >= 2
-    assert all(abs(w - A4_PT[0]) < 1 and abs(h - A4_PT[1]) < 1 for w, h in page_sizes_pt(data))
+def page_texts(data: bytes, patient_id: str) -> list[str]:
+    """The text of each printed page: each starts with its running header "Patient <ID> · <date>"."""
     text = pdf_text(data)
-    assert "Summary" in text and "Data quality" in text
-    assert HOSTILE_ID in text  # escaped in the HTML, so printed as text
+    starts = [m.start() for m in re.finditer(re.escape(f"Patient {patient_id}"), text)]
+    return [text[a:b] for a, b in zip(starts, [*starts[1:], len(text)], strict=True)]
+
+
+@pytest.mark.parametrize("paper, size_pt", [("A4", A4_PT), ("letter", LETTER_PT)])
+def test_real_report_prints_in_three_pages_with_patient_and_page_numbers(squat_report, tmp_path, paper,
+                                                                          size_pt):  # fmt: skip
+    """The summary, the per-rep table and the sign-off fit 3 pages on A4 and Letter; every page carries the
+    patient ID, the session date and "Page N of M"; the appendix is left out of print unless --full."""
+    data = html_to_pdf(squat_report, tmp_path / "report.pdf", paper).read_bytes()
+    assert data.startswith(b"%PDF") and page_count(data) <= 3
+    assert all(abs(w - size_pt[0]) < 1 and abs(h - size_pt[1]) < 1 for w, h in page_sizes_pt(data))
+    pages = page_texts(data, HOSTILE_ID)
+    assert len(pages) == page_count(data)
+    for number, page in enumerate(pages, start=1):
+        assert HOSTILE_ID in page and "2026-01-31" in page, number
+        assert re.search(rf"Page\s*{number}\s*of\s*{len(pages)}", page), number
+    assert "Key measures" in pages[0] and "What to do next" in pages[0]  # page 1 is the answer
+    assert "Per rep" not in pages[0]
+    text = pdf_text(data)
+    assert "Per rep" in text and "Reviewed by" in text and "Signature" in text
+    assert "Data quality" not in text  # the appendix is on screen only
     assert_no_local_path(data, squat_report.parent)
     assert_no_local_path(data, tmp_path)
+
+
+def test_full_report_prints_the_appendix(squat_report, tmp_path):
+    full = render_report(squat_report.parent, {"patient_id": "P-9"}, output=tmp_path / "full.html", full=True)
+    data = html_to_pdf(full, tmp_path / "full.pdf").read_bytes()
+    assert page_count(data) > 3 and "Data quality" in pdf_text(data) and "Definitions" in pdf_text(data)
 
 
 def test_real_report_screenshot(squat_report, tmp_path):

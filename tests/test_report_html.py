@@ -292,8 +292,8 @@ def test_key_frames_are_embedded(squat_report, tmp_path):
     (folder / "keyframes.json").write_text(json.dumps(listed), encoding="utf-8")
     parser = parse(render_report(folder).read_text(encoding="utf-8"))
     assert "keyframes" in parser.ids
-    images = [value for tag, name, value in parser.attributes if tag == "img" and name == "src"]
-    assert len(images) == 1
+    images = sorted({value for tag, name, value in parser.attributes if tag == "img" and name == "src"})
+    assert len(images) == 1  # page 1 may show the same frame again as the worst rep
     prefix = "data:image/jpeg;base64,"
     assert images[0].startswith(prefix) and base64.b64decode(images[0][len(prefix) :]) == encoded.tobytes()
     text = "".join(parser.text)
@@ -367,8 +367,89 @@ def sample_reports(report_dirs, request) -> dict[str, Path]:
             for clip in CLIP_NAMES}  # fmt: skip
 
 
+def internal_text_in(report: Path, video_name: str) -> dict[str, list[str]]:
+    text = visible_text(report.read_text(encoding="utf-8")).replace(video_name, "the video")
+    found = {what: sorted(set(re.findall(pattern, text))) for what, pattern in INTERNAL_TEXT.items()}
+    return {what: hits for what, hits in found.items() if hits}
+
+
 @pytest.mark.parametrize("clip", CLIP_NAMES)
 def test_a_report_reads_without_internal_names(sample_reports, clip):
-    text = visible_text(sample_reports[clip].read_text(encoding="utf-8")).replace(f"{clip}.mp4", "the video")
-    found = {what: sorted(set(re.findall(pattern, text))) for what, pattern in INTERNAL_TEXT.items()}
-    assert {what: hits for what, hits in found.items() if hits} == {}
+    assert internal_text_in(sample_reports[clip], f"{clip}.mp4") == {}
+
+
+# Real clips whose reports say most: one rep, a single-leg stand at a low view confidence, a walk both ways.
+REAL_REPORT_CLIPS = ("squat_front_01_overhead_bad.mov", "single_leg_balance_front_cam02.mp4",
+                     "walk_side_06_circumduction_abnormal.mp4")  # fmt: skip
+
+
+@pytest.mark.shared
+@pytest.mark.parametrize("name", REAL_REPORT_CLIPS)
+def test_a_real_clips_report_reads_without_internal_names(shared_videos, report_dirs, request, name):
+    video = next(v for v in shared_videos if v.name == name)
+    report = analyse(video, report_dirs / f"real_{video.stem}", request)
+    assert internal_text_in(report, name) == {}
+    assert 'id="summary"' in report.read_text(encoding="utf-8")
+
+
+# --- page 1 is the answer; the per-rep table; the walking page (issue 13) --------------------------------
+
+
+def attribute_values(parser: ReportParser, name: str) -> list[str]:
+    return [value for _, attribute, value in parser.attributes if attribute == name]
+
+
+def test_page_one_gives_each_knee_its_call_and_the_key_measures(squat_report):
+    metrics = json.loads((squat_report.parent / "metrics.json").read_text(encoding="utf-8"))
+    html = squat_report.read_text(encoding="utf-8")
+    parser = parse(html)
+    patterns = {side["side"]: side["pattern"] for side in metrics["findings"]["sides"]}
+    page_one = html[html.index('id="summary"') : html.index('id="items"')]
+    knees = re.findall(r'data-side="(\w+)" data-pattern="([^"]+)"', page_one)
+    assert dict(knees) == patterns and len(knees) == 2
+    assert "key-measures" in parser.ids and page_one.count('<svg class="bar"') >= 2
+    assert re.search(r'data-metric="fppa_deg"', page_one)  # the valgus bar comes first among the drawn
+    left = [i for i in metrics["families"]["knee_valgus"]["items"]["valgus"] if i["side"] == "left"]
+    worst = max(left, key=lambda item: item["fppa_deg"])
+    caption = re.search(r'data-kind="worst">.*?<figcaption>(.*?)</figcaption>', page_one, flags=re.S)
+    assert caption and f"left {worst['fppa_deg']:.0f}°" in caption.group(1)
+    assert "Strength of the evidence" in page_one and "confidence 0." in page_one  # words, number on hover
+    assert not re.search(r">\s*Confidence \d", page_one)
+
+
+def test_the_per_rep_table_outlines_the_worst_rep(squat_report):
+    metrics = json.loads((squat_report.parent / "metrics.json").read_text(encoding="utf-8"))
+    html = squat_report.read_text(encoding="utf-8")
+    items = metrics["families"]["knee_valgus"]["items"]["valgus"]
+    worst = max(items, key=lambda item: item["fppa_deg"])
+    table = html[html.index('id="items"') : html.index("</table>", html.index('id="items"'))]
+    rows = re.findall(r"<tr class=\"(worst)?\"[^>]*>\s*<td>(\d+)</td><td>(\w+)</td>", table)
+    assert len(rows) == len(items)
+    assert [(int(n), side) for mark, n, side in rows if mark] == [(worst["item"], worst["side"])]
+
+
+def test_the_walk_has_its_own_page_with_the_step_difference_and_direction_check(walk_report):
+    metrics = json.loads((walk_report.parent / "metrics.json").read_text(encoding="utf-8"))
+    (step,) = [e for e in metrics["findings"]["unconfirmed_asymmetries"] if e["metric"] == "step_length_leg"]
+    html = walk_report.read_text(encoding="utf-8")
+    parser = parse(html)
+    assert "gait" in parser.ids and "items" not in parser.ids
+    text = visible_text(html)
+    assert f"Walking: {step['side'].capitalize()} step" in text and "longer than the" in text
+    assert "One walking direction only" in text and "not confirmed" in text  # the sample walks one way
+    assert "Cadence" in text and "Each walking pass" in text
+
+
+def test_sex_height_and_age_are_in_the_header_and_the_print_header_is_escaped(squat_report, tmp_path):
+    folder = copy_folder(squat_report.parent, tmp_path / "with_subject")
+    metrics = json.loads((folder / "metrics.json").read_text(encoding="utf-8"))
+    metrics["subject"].update({"sex": "female", "height_cm": 162.0, "age_years": 47})
+    (folder / "metrics.json").write_text(json.dumps(metrics), encoding="utf-8")
+    hostile = 'P"; } body { display: none } </style><b>'
+    html = render_report(folder, session={"patient_id": hostile}).read_text(encoding="utf-8")
+    text = visible_text(html)
+    assert "Sex female" in " ".join(text.split()) and "162 cm" in text and "47 years" in text
+    assert "No patient or session details" not in text
+    style = html[html.index("<style>") : html.index("</style>")]
+    assert "display: none }" not in style and "<b>" not in style  # every character of the ID is escaped
+    assert '"Patient P\\000022' in style

@@ -262,3 +262,24 @@ def test_a_stance_leg_switch_without_double_support_is_a_label_flip():
     assert _drop_impossible_switches(after, t_s, 0.06) == [("left", 61, 180)]
     switch = [("left", 10, 60), ("right", 64, 120)]
     assert _drop_impossible_switches(switch, t_s, 0.06) == switch
+
+
+def test_reps_of_a_long_clip_are_the_short_clips_reps_repeated():
+    """Rep finding reads the whole-clip quantities once (not once per rep): a clip of the same three squats
+    played 40 times in a row gives the same reps 40 times, each with the same depth and quality."""
+    import dataclasses
+
+    t_s = clock(12.0)
+    track = figure_track(t_s, squat_points(t_s, (2.5, 5.3, 8.9), dips_s=(10.8,)))
+    once = segment_squat_reps(track)
+    k, n = 40, len(track.t_s)
+    dt_s = float(np.median(np.diff(track.t_s)))
+    repeated = dataclasses.replace(
+        track, t_s=np.arange(n * k) * dt_s, frame_index=np.arange(n * k), detected=np.tile(track.detected, k),
+        image_xyz_px=np.tile(track.image_xyz_px, (k, 1, 1)), visibility=np.tile(track.visibility, (k, 1)),
+        world_xyz_m=np.tile(track.world_xyz_m, (k, 1, 1)),
+    )  # fmt: skip
+    many = segment_squat_reps(repeated)
+    assert len(once) >= 2 and len(many) == k * len(once)
+    np.testing.assert_allclose(many["depth"], np.tile(once["depth"], k), atol=1e-4)  # one low-pass over all
+    assert list(many["quality"]) == list(once["quality"]) * k

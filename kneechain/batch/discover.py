@@ -10,12 +10,13 @@ pattern without ``/`` also matches the file name alone).
 
 Metadata per video, later sources overriding earlier ones:
 
-1. the command's defaults (``--task``, ``--height-cm``, ...);
+1. the command's defaults (``--task``, ``--height-cm``, ``--age``, ``--date``, ...);
 2. the folder structure: a video exactly two folders deep, ``PATIENT/DATE/file.mp4``, gets
-   ``patient_id=PATIENT`` and ``date=DATE``;
+   ``patient_id=PATIENT`` and, when DATE is a calendar date written YYYY-MM-DD, ``date=DATE``;
 3. the visits CSV (``--manifest visits.csv``): columns ``file`` (path relative to the input folder, or
-   just the file name when that is unique), ``patient_id``, ``date``, ``task``, ``side_of_pain``,
-   ``height_cm``, ``sex``; empty cells are ignored.
+   just the file name when that is unique), ``patient_id``, ``date`` (YYYY-MM-DD), ``task``,
+   ``side_of_pain``, ``height_cm``, ``sex``, ``age`` (whole years, 1-120); empty cells are ignored. A bad
+   value is an error naming its line.
 """
 
 from __future__ import annotations
@@ -26,10 +27,11 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from kneechain.errors import KneechainError
+from kneechain.errors import EXIT_USAGE, KneechainError
+from kneechain.validate import age_years, is_iso_date, iso_date
 from kneechain.video import VIDEO_EXTENSIONS, file_problem
 
-VISIT_COLUMNS = ("file", "patient_id", "date", "task", "side_of_pain", "height_cm", "sex")
+VISIT_COLUMNS = ("file", "patient_id", "date", "task", "side_of_pain", "height_cm", "sex", "age")
 TASKS = ("squat", "single_leg_squat", "single_leg_stand", "walk")
 SIDES = ("left", "right", "both")
 SEXES = ("female", "male")
@@ -38,7 +40,7 @@ SEXES = ("female", "male")
 class BatchInputError(KneechainError):
     """The batch's input folder or visits CSV cannot be used."""
 
-    exit_code = 2
+    exit_code = EXIT_USAGE
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,7 @@ class BatchJob:
     side_of_pain: str | None = None
     height_cm: float | None = None
     sex: str | None = None
+    age_years: int | None = None
     problem: str | None = None  # why the entry cannot be analysed (not a readable file): failed, not run
 
     def options_dict(self) -> dict:
@@ -62,6 +65,7 @@ class BatchJob:
             "side_of_pain": self.side_of_pain,
             "height_cm": self.height_cm,
             "sex": self.sex,
+            **({"age_years": self.age_years} if self.age_years is not None else {}),
         }
 
 
@@ -126,23 +130,33 @@ def read_visits_csv(path: Path) -> dict[str, dict]:
         key = _clean(row.get("file"))
         if key is None:
             continue
-        entry = {k: _clean(row.get(k)) for k in VISIT_COLUMNS[1:]}
-        for column, allowed in (("task", TASKS), ("side_of_pain", SIDES), ("sex", SEXES)):
-            if entry[column] is not None and entry[column] not in allowed:
-                raise BatchInputError(
-                    f"line {number} of '{path}': {column} '{entry[column]}' is not one of "
-                    f"{', '.join(allowed)}.",
-                    hint,
-                )
-        if entry["height_cm"] is not None:
-            try:
-                entry["height_cm"] = float(entry["height_cm"])
-            except ValueError:
-                raise BatchInputError(
-                    f"line {number} of '{path}': height_cm '{entry['height_cm']}' is not a number.", hint
-                ) from None
-        visits[key.replace("\\", "/")] = entry
+        visits[key.replace("\\", "/")] = _visit_entry(row, f"line {number} of '{path}'", hint)
     return visits
+
+
+def _visit_entry(row: dict, where: str, hint: str) -> dict:
+    """One visits-CSV row's metadata, checked (``where`` names the line in an error)."""
+    entry = {k: _clean(row.get(k)) for k in VISIT_COLUMNS[1:]}
+    for column, allowed in (("task", TASKS), ("side_of_pain", SIDES), ("sex", SEXES)):
+        if entry[column] is not None and entry[column] not in allowed:
+            raise BatchInputError(
+                f"{where}: {column} '{entry[column]}' is not one of {', '.join(allowed)}.", hint
+            )
+    if entry["height_cm"] is not None:
+        try:
+            entry["height_cm"] = float(entry["height_cm"])
+        except ValueError:
+            raise BatchInputError(
+                f"{where}: height_cm '{entry['height_cm']}' is not a number.", hint
+            ) from None
+    for column, check in (("date", iso_date), ("age", age_years)):
+        if entry[column] is not None:
+            try:
+                entry[column] = check(entry[column])
+            except ValueError as error:
+                raise BatchInputError(f"{where}: {column} {error}") from None
+    entry["age_years"] = entry.pop("age")
+    return entry
 
 
 def discover_jobs(
@@ -172,10 +186,13 @@ def discover_jobs(
             "side_of_pain": defaults.get("side_of_pain"),
             "height_cm": defaults.get("height_cm"),
             "sex": defaults.get("sex"),
+            "age_years": defaults.get("age_years"),
         }
-        session = {}
+        session = {"date": defaults["date"]} if defaults.get("date") else {}
         if len(parts) == 3:
-            session = {"patient_id": parts[0], "date": parts[1]}
+            session["patient_id"] = parts[0]
+            if is_iso_date(parts[1]):
+                session["date"] = parts[1]
         visit = visits.get(rel) or (visits.get(video.name) if names.count(video.name) == 1 else None)
         for key, value in (visit or {}).items():
             if value is None:

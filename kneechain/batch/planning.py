@@ -86,6 +86,7 @@ def plan(jobs: list[BatchJob], manifest: Manifest, output_root: Path, options, c
             "side_of_pain": job.side_of_pain,
             "height_cm": job.height_cm,
             "sex": job.sex,
+            "age_years": job.age_years,
         }
         record = {
             "path": job.path,

@@ -50,6 +50,7 @@ class BatchOptions:
     config_path: str | None = None
     blur_faces: bool = True
     pdf: bool = False
+    full: bool = False  # the whole report printed, not just the summary pages
     max_people: int = 2
     retry_failed: bool = False
     fail_fast: bool = False
@@ -61,6 +62,7 @@ class BatchOptions:
             "blur_faces": self.blur_faces,
             "pdf": self.pdf,
             "max_people": self.max_people,
+            **({"full": True} if self.full else {}),  # absent when off: earlier batches' folders still match
         }
         return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:12]
 
@@ -72,7 +74,8 @@ class BatchOutcome:
     recovered: int = 0  # of the skipped: finished folders the manifest did not know as done
     done: int = 0
     failed: int = 0
-    unusable: int = 0
+    unusable: int = 0  # analysed, but the clip cannot support measurements
+    no_call: int = 0  # analysed and usable, but not enough usable data for a call
     interrupted: bool = False
     failures: list[tuple[str, str]] = field(default_factory=list)
 
@@ -96,11 +99,16 @@ def _watch_parent(parent_pid: int) -> None:
             os._exit(1)
 
 
-def worker_init(parent_pid: int) -> None:
+_FRAMES = None  # a worker process's view of its executor's shared frame counts (``LocalExecutor.frames``)
+
+
+def worker_init(parent_pid: int, frames=None) -> None:
     """Process-pool initializer: ignore Ctrl-C (the main process handles it), cap threads, die with the
-    main process."""
+    main process; ``frames``: the shared array to report pose progress in (done, expected per slot)."""
     import signal
 
+    global _FRAMES
+    _FRAMES = frames
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     cap_threads()
     threading.Thread(target=_watch_parent, args=(parent_pid,), daemon=True).start()
@@ -108,6 +116,17 @@ def worker_init(parent_pid: int) -> None:
 
 def _remove_tree(path: Path) -> None:
     shutil.rmtree(path, ignore_errors=True)
+
+
+def _frame_reporter(slot: int | None):
+    """A pose progress callback writing (done, expected) into this worker's slot of the shared array."""
+    if _FRAMES is None or slot is None or 2 * slot + 1 >= len(_FRAMES):
+        return None
+
+    def report(done: int, expected: int) -> None:
+        _FRAMES[2 * slot], _FRAMES[2 * slot + 1] = done, expected
+
+    return report
 
 
 def analyze_one(job: dict, output_root: str, options: dict) -> dict:
@@ -123,6 +142,7 @@ def analyze_one(job: dict, output_root: str, options: dict) -> dict:
         "error": None,
         "exit_code": None,
         "frames": None,
+        "call": None,
         "worker": f"{os.uname().nodename}:{os.getpid()}",
     }
     try:
@@ -135,18 +155,23 @@ def analyze_one(job: dict, output_root: str, options: dict) -> dict:
         analysis = AnalysisOptions(
             pose=PoseConfig(decode_threads=1, max_people=options["max_people"]),
             movement=MovementOptions(task=job["task"]),
-            subject=SubjectInfo(height_cm=job["height_cm"], sex=job["sex"]),
+            subject=SubjectInfo(height_cm=job["height_cm"], sex=job["sex"], age_years=job.get("age_years")),
             side_of_pain=job["side_of_pain"],
             config_path=Path(options["config_path"]) if options["config_path"] else None,
             report=ReportOptions(
-                session=job["session"], blur_faces=options["blur_faces"], pdf=options["pdf"]
+                session=job["session"],
+                blur_faces=options["blur_faces"],
+                pdf=options["pdf"],
+                full=options.get("full", False),
             ),
         )
         # staged beside ``final`` and swapped in whole (with the batch record); saved poses are reused
-        outcome = analyze_video(job["path"], final, analysis, batch_record=job.get("record"))
+        outcome = analyze_video(job["path"], final, analysis, progress=_frame_reporter(job.get("slot")),
+                                batch_record=job.get("record"))  # fmt: skip
         result["usable"] = bool(outcome.movement.verdict.usable)
         result["frames"] = int(outcome.summary["quality"]["n_frames"])
         result["status"] = "done"
+        result["call"] = outcome.findings.overall.call if result["usable"] else None
         if not result["usable"]:
             result["error"] = unusable_reason(list(outcome.movement.verdict.problems))
     except KneechainError as error:
@@ -169,9 +194,17 @@ class LocalExecutor:
     def __init__(self, jobs: int) -> None:
         self.slots = max(1, jobs)
         context = multiprocessing.get_context("spawn")
+        self.frames = context.RawArray("q", 2 * self.slots)  # per slot: frames done, frames expected
         self._pool = cf.ProcessPoolExecutor(
-            self.slots, mp_context=context, initializer=worker_init, initargs=(os.getpid(),)
+            self.slots, mp_context=context, initializer=worker_init, initargs=(os.getpid(), self.frames)
         )
+
+    def frames_of(self, slot: int) -> tuple[int, int]:
+        """Pose progress of the video running in ``slot``: (frames done, frames expected; 0 if unknown)."""
+        return int(self.frames[2 * slot]), int(self.frames[2 * slot + 1])
+
+    def clear_frames(self, slot: int) -> None:
+        self.frames[2 * slot] = self.frames[2 * slot + 1] = 0
 
     def submit(self, fn: Callable, *args) -> cf.Future:
         with _plain_main_module():
@@ -271,6 +304,7 @@ def run_batch(
 def _run_locked(jobs, output_root: Path, options: BatchOptions, executor, n_jobs, reporter, echo,
                 cfg_hash: str) -> BatchOutcome:  # fmt: skip
     from kneechain.batch.summary import write_summary
+    from kneechain.visit.batch import write_patient_reports
 
     clean_partials(output_root)
     outcome = BatchOutcome(total=len(jobs))
@@ -304,7 +338,10 @@ def _run_locked(jobs, output_root: Path, options: BatchOptions, executor, n_jobs
             if row["status"] == "failed":
                 outcome.failures.append((row["rel"], row["error"] or ""))
         rows = [r for r in manifest.rows() if r["rel"] in {j.rel for j in jobs}]
-        write_summary(output_root, rows, options.deidentify)
+        reports = []
+        if not outcome.interrupted:  # a visit report per patient and date, a progress report per patient
+            reports = write_patient_reports(output_root, rows, echo, options.config_path)
+        write_summary(output_root, rows, options.deidentify, reports)
     clean_partials(output_root)
     return outcome
 
@@ -321,7 +358,13 @@ def _loop(todo, output_root, options, executor, manifest, outcome, reporter) -> 
                 slot = free_slots.pop(0)
                 manifest.mark_running(job.rel)
                 row = manifest.get(job.rel)
-                work = {**asdict(job), "record": {key: row[key] for key in ("rel", *RECORD_KEYS)}}
+                work = {
+                    **asdict(job),
+                    "slot": slot,
+                    "record": {key: row[key] for key in ("rel", *RECORD_KEYS)},
+                }
+                if hasattr(executor, "clear_frames"):
+                    executor.clear_frames(slot)
                 future = executor.submit(analyze_one, work, str(output_root), worker_options)
                 in_flight[future] = (slot, job)
                 reporter.started(slot, job)
@@ -330,35 +373,40 @@ def _loop(todo, output_root, options, executor, manifest, outcome, reporter) -> 
             for future in executor.wait_any(in_flight, timeout=0.5):
                 slot, job = in_flight.pop(future)
                 free_slots.append(slot)
-                try:
-                    result = future.result()
-                except Exception as error:  # the worker process died (killed, out of memory)
-                    result = {
-                        "status": "failed",
-                        "usable": None,
-                        "frames": None,
-                        "exit_code": 1,
-                        "duration_s": 0.0,
-                        "error": f"the worker died: {type(error).__name__}: {error}",
-                    }
-                manifest.upsert(
-                    job.rel,
-                    status=result["status"],
-                    usable=result["usable"],
-                    error=result["error"],
-                    exit_code=result["exit_code"],
-                    frames=result["frames"],
-                    duration_s=result["duration_s"],
-                    finished_utc=utc_now(),
-                )
-                if result["status"] == "done":
-                    outcome.done += 1
-                    outcome.unusable += not result["usable"]
-                else:
-                    outcome.failed += 1
+                result = _result_of(future)
+                _record(job, result, manifest, outcome)
                 reporter.finished(slot, job, result, outcome.done, outcome.failed)
+            _show_frames(executor, reporter, in_flight)
             if options.fail_fast and outcome.failed and not in_flight:
                 break
     except BaseException:
         manifest.mark_interrupted(job.rel for _, job in in_flight.values())
         raise
+
+
+def _result_of(future) -> dict:
+    try:
+        return future.result()
+    except Exception as error:  # the worker process died (killed, out of memory)
+        return {"status": "failed", "usable": None, "frames": None, "call": None, "exit_code": 1,
+                "duration_s": 0.0, "error": f"the worker died: {type(error).__name__}: {error}"}  # fmt: skip
+
+
+def _record(job: BatchJob, result: dict, manifest: Manifest, outcome: BatchOutcome) -> None:
+    """One finished video into the manifest and the counts."""
+    manifest.upsert(job.rel, status=result["status"], usable=result["usable"], error=result["error"],
+                    exit_code=result["exit_code"], frames=result["frames"], duration_s=result["duration_s"],
+                    finished_utc=utc_now())  # fmt: skip
+    if result["status"] == "done":
+        outcome.done += 1
+        outcome.unusable += not result["usable"]
+        outcome.no_call += result.get("call") == "not enough data"
+    else:
+        outcome.failed += 1
+
+
+def _show_frames(executor, reporter, in_flight: dict) -> None:
+    """The running videos' pose progress, when the executor shares it and the reporter shows it."""
+    if hasattr(executor, "frames_of") and hasattr(reporter, "frames"):
+        for slot, _job in in_flight.values():
+            reporter.frames(slot, *executor.frames_of(slot))

@@ -51,6 +51,7 @@ SUMMARY_COLUMNS = [
     "view",
     "usable",
     "overall_call",
+    "call_confidence",
     "detection_rate",
     "n_frames",
 ]
@@ -80,13 +81,24 @@ def _headline(families: dict, family: str, metric: str, side: str) -> tuple[floa
     return None, None
 
 
+def call_strength(folder: Path, confidence: float | None) -> str | None:
+    """The overall call's confidence in the report's words ("low", "moderate", "high"), by the thresholds
+    the video was analysed with (its ``config.json``)."""
+    if confidence is None:
+        return None
+    limits = (read_json_or_empty(folder / "config.json").get("thresholds") or {}).get("confidence") or {}
+    low = _number((limits.get("min_metric_confidence") or {}).get("value")) or 0.3
+    strong = _number((limits.get("strong_call") or {}).get("value")) or 0.6
+    return "high" if confidence >= strong else "moderate" if confidence >= low else "low"
+
+
 def collect(output_root: Path, rows: list[dict]) -> tuple[list[dict], list[dict]]:
     """Summary records (one per manifest row) and long-format metric rows."""
     records, long_rows = [], []
     for row in rows:
         meta = json.loads(row.get("metadata") or "{}")
         folder = output_root / (row.get("output_dir") or "")
-        record = dict.fromkeys(SUMMARY_COLUMNS)
+        record = dict.fromkeys([*SUMMARY_COLUMNS, "call_strength"])
         record.update(
             video=row["rel"],
             status=row["status"],
@@ -99,16 +111,20 @@ def collect(output_root: Path, rows: list[dict]) -> tuple[list[dict], list[dict]
         )
         if row["status"] == "done" and folder.is_dir():
             summary = read_json_or_empty(folder / "summary.json")
-            families = read_json_or_empty(folder / "metrics.json").get("families") or {}
+            metrics = read_json_or_empty(folder / "metrics.json")
+            families = metrics.get("families") or {}
+            overall = (metrics.get("findings") or {}).get("overall") or {}
             quality = summary.get("quality") or {}
             record.update(
                 task=summary.get("task") or record["task"],
                 view=summary.get("view"),
                 usable=summary.get("usable"),
                 overall_call=summary.get("overall_call"),
+                call_confidence=_number(overall.get("confidence")),
                 detection_rate=quality.get("detection_rate"),
                 n_frames=quality.get("n_frames"),
             )
+            record["call_strength"] = call_strength(folder, record["call_confidence"])
             if (folder / REPORT_FILE).is_file():
                 record["report"] = str(PurePosixPath(row["output_dir"]) / REPORT_FILE)
             for _label, family, metric, sides in HEADLINES:
@@ -160,7 +176,7 @@ def _fmt(value, digits: int = 1) -> str:
     return "" if value is None else f"{value:.{digits}f}"
 
 
-def render_index(records: list[dict]) -> str:
+def render_index(records: list[dict], patient_reports: list[dict] | None = None) -> str:
     env = Environment(
         loader=PackageLoader("kneechain.batch", "templates"),
         autoescape=True,
@@ -177,12 +193,17 @@ def render_index(records: list[dict]) -> str:
     ]
     return env.get_template("index.html.j2").render(
         records=records,
+        patient_reports=patient_reports or [],
         headlines=headlines,
         failures=[r for r in records if r["status"] != "done" or r["usable"] is False],
         counts={
             s: sum(r["status"] == s for r in records) for s in ("done", "failed", "interrupted", "pending")
         },
         unusable=sum(r["status"] == "done" and r["usable"] is False for r in records),
+        no_call=sum(
+            r["status"] == "done" and bool(r["usable"]) and r["overall_call"] == "not enough data"
+            for r in records
+        ),
         generated=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         version=__version__,
         script=script,
@@ -190,9 +211,11 @@ def render_index(records: list[dict]) -> str:
     )
 
 
-def write_summary(output_root: Path, rows: list[dict], deidentify_names: bool = False) -> None:
+def write_summary(output_root: Path, rows: list[dict], deidentify_names: bool = False,
+                  patient_reports: list[dict] | None = None) -> None:  # fmt: skip
     """Write the three overview files; with ``deidentify_names`` without file, folder or patient names
-    (``kneechain.batch.deidentify``), plus the clinic's key back to them."""
+    (``kneechain.batch.deidentify``), plus the clinic's key back to them. ``patient_reports``: the visit
+    and progress reports to link (patient, date, link relative to OUTDIR), never linked when deidentified."""
     output_root = Path(output_root)
     records, long_rows = collect(output_root, rows)
     if deidentify_names:
@@ -200,4 +223,5 @@ def write_summary(output_root: Path, rows: list[dict], deidentify_names: bool = 
         write_text_atomically(output_root / MAP_FILE, _csv_text(MAP_COLUMNS, mapping))
     write_text_atomically(output_root / SUMMARY_CSV, _csv_text(SUMMARY_COLUMNS, records))
     write_text_atomically(output_root / METRICS_LONG_CSV, _csv_text(LONG_COLUMNS, long_rows))
-    write_text_atomically(output_root / INDEX_FILE, render_index(records))
+    shown = None if deidentify_names else patient_reports
+    write_text_atomically(output_root / INDEX_FILE, render_index(records, shown))

@@ -125,7 +125,8 @@ def _check_type(origin: str, dotted: str, new: Any, default: Any) -> Any:
 
 # What a threshold in each unit can plausibly be (a typo such as 1000 degrees or 1e26 is refused): angles up
 # to a right angle, a knee-to-ankle or dominance ratio up to 10, heel rise up to a foot length or 30 cm, a
-# symmetry index up to 100 %, counts and frame rates from 1 to 1000. The lower end of an angle range may be
+# symmetry index up to 100 %, counts and frame rates from 1 to 1000, a step up to 3 m, walking up to 5 m/s
+# and 300 steps/min. The lower end of an angle range may be
 # negative (a varus FPPA, toe-in); any other limit named "upper" must be above zero.
 PLAUSIBLE_RANGE = {
     "deg": (0.0, 90.0),
@@ -136,6 +137,9 @@ PLAUSIBLE_RANGE = {
     "items": (1.0, 1000.0),
     "frames/s": (1.0, 1000.0),
     "fraction": (0.0, 1.0),
+    "m": (0.0, 3.0),
+    "m/s": (0.0, 5.0),
+    "steps/min": (1.0, 300.0),
 }
 SIGNED_ANGLE_RANGE = (-90.0, 90.0)
 

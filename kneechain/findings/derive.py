@@ -8,6 +8,14 @@ from collections.abc import Mapping
 
 from kneechain.config import Config, config_hash
 from kneechain.config.accuracy import error_margin
+from kneechain.findings.gait_directions import (
+    CONFIRMED,
+    NO_DIRECTIONS,
+    NOT_EVERY_DIRECTION,
+    ONE_DIRECTION,
+    direction_check,
+    direction_indices,
+)
 from kneechain.findings.inputs import Reading, find_metric, read_metric
 from kneechain.findings.model import Evidence, Finding, Findings
 from kneechain.findings.overall import build_overall
@@ -34,6 +42,10 @@ ASYMMETRY_RULES = (
 # step time, stance and swing time (Patterson 2010 gives symmetry limits for these; unverified).
 GAIT_SYMMETRY_METRICS = ("step_length_leg", "step_time_s", "stance_time_s", "swing_time_s")
 SYMMETRY_SIDE = "symmetry_index_pct"
+DIRECTION_DETAIL = {
+    ONE_DIRECTION: " while walking one way only (not confirmed: film walking back too)",
+    NOT_EVERY_DIRECTION: " in one walking direction but not the other (a camera effect, not confirmed)",
+}
 
 
 def find_side_differences(ctx: SideContext) -> list[Evidence]:
@@ -77,42 +89,41 @@ def symmetry_margin_pct(ctx: SideContext, reading: Reading) -> float:
     return max(error_margin(f"{reading.metric}_{SYMMETRY_SIDE}", ctx.view), sampling)
 
 
-def find_gait_asymmetries(ctx: SideContext) -> list[Evidence]:
+def find_gait_asymmetries(ctx: SideContext) -> tuple[list[Evidence], list[Evidence]]:
     """Gait symmetry indices (Robinson: (right - left) / mean x 100 %, summary rows with side
     ``symmetry_index_pct``) of ``GAIT_SYMMETRY_METRICS`` whose magnitude exceeds
-    ``gait.symmetry_index_upper_pct``; the evidence's side is the side with the larger value."""
+    ``gait.symmetry_index_upper_pct`` and its margin: (those that hold in every walking direction filmed,
+    those that do not or were seen in one direction only; ``kneechain.findings.gait_directions``). The
+    evidence's side is the side with the larger value."""
     key = "gait.symmetry_index_upper_pct"
     limit = float(ctx.config.value(key))
-    found = []
+    found, unconfirmed = [], []
     for metric in GAIT_SYMMETRY_METRICS:
         reading = read_metric(ctx.metric_sets, (metric,), SYMMETRY_SIDE, ctx.config, ctx.task)
         if not isinstance(reading, Reading):
             continue
         if abs(reading.value) <= limit + symmetry_margin_pct(ctx, reading):
             continue
-        label = next((metric[: -len(s)] for s in ("_leg", "_s") if metric.endswith(s)), metric).replace(
-            "_", " "
-        )
-        larger = "right" if reading.value > 0 else "left"
-        found.append(
-            Evidence(
-                metric=metric,
-                label=f"gait symmetry index of {label}",
-                value=round(abs(reading.value), 3),
-                unit="%",
-                threshold=limit,
-                comparison="|SI| >",
-                side=larger,
-                n_items=reading.n_items,
-                item_kind=reading.item_kind,
-                supports="asymmetry",
-                confidence=reading.confidence,
-                source=ctx.config[key].source,
-                threshold_key=key,
-                detail=f"{label} larger on the {larger}",
-            )
-        )
-    return found
+        check = direction_check(reading.value, direction_indices(ctx.metric_sets, metric), limit)
+        evidence = gait_asymmetry(ctx, reading, key, limit, check)
+        (found if check in (CONFIRMED, NO_DIRECTIONS) else unconfirmed).append(evidence)
+    return found, unconfirmed
+
+
+def gait_asymmetry(ctx: SideContext, reading: Reading, key: str, limit: float, check: str) -> Evidence:
+    """A gait symmetry index beyond its limit as evidence; ``check``: the walking-direction check's result,
+    named in the detail when it did not confirm the difference."""
+    metric = reading.metric
+    label = next((metric[: -len(s)] for s in ("_leg", "_s") if metric.endswith(s)), metric).replace("_", " ")
+    larger = "right" if reading.value > 0 else "left"
+    detail = f"{label} larger on the {larger}" + DIRECTION_DETAIL.get(check, "")
+    value = round(abs(reading.value), 3)
+    return Evidence(
+        metric=metric, label=f"gait symmetry index of {label}", value=value, unit="%", threshold=limit,
+        comparison="|SI| >", side=larger, n_items=reading.n_items, item_kind=reading.item_kind,
+        supports="asymmetry", confidence=reading.confidence, source=ctx.config[key].source,
+        threshold_key=key, detail=detail,
+    )  # fmt: skip
 
 
 def _order(scored: list[Scored]) -> list[Scored]:
@@ -149,7 +160,7 @@ def _pain_side(side_of_pain: str | None) -> str | None:
     return side
 
 
-def _notes(ctx: SideContext, gait: list[Evidence]) -> tuple[str, ...]:
+def _notes(ctx: SideContext, gait: list[Evidence], unconfirmed: list[Evidence]) -> tuple[str, ...]:
     notes = []
     if find_metric(ctx.metric_sets, FPPA_METRICS) is not None:
         upper = ctx.config["valgus.fppa_upper_deg"]
@@ -161,6 +172,7 @@ def _notes(ctx: SideContext, gait: list[Evidence]) -> tuple[str, ...]:
             "ranges."
         )
     notes += [f"Gait asymmetry: {describe_evidence(e)}." for e in gait]
+    notes += [f"Gait asymmetry not confirmed: {describe_evidence(e)}." for e in unconfirmed]
     return tuple(notes)
 
 
@@ -177,7 +189,7 @@ def derive_findings(metric_sets: Mapping[str, MetricSet], movement_info: Mapping
     pain = _pain_side(side_of_pain)
     cap = confidence_cap(movement_info, config)
     differences = find_side_differences(ctx)
-    gait = find_gait_asymmetries(ctx)
+    gait, unconfirmed = find_gait_asymmetries(ctx)
     findings, strongest = [], []
     for side in SIDES:
         finding, scored = build_side_finding(ctx, side, cap, differences, pain in (side, "both"))
@@ -193,6 +205,7 @@ def derive_findings(metric_sets: Mapping[str, MetricSet], movement_info: Mapping
         overall=overall,
         norms=ctx.sex_variant,
         config_hash=config_hash(config),
-        notes=_notes(ctx, gait),
+        notes=_notes(ctx, gait, unconfirmed),
         statuses=metric_statuses(metric_sets, config, ctx.view, ctx.sex_variant),
+        unconfirmed_asymmetries=tuple(unconfirmed),
     )

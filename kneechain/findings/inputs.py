@@ -171,9 +171,9 @@ def _check_usable(metric: str, side: str, quality: MetricQuality | None, row: pd
         return Unusable(metric, side, f"no {side}-side values")
     minimum = config.value("data.min_items", kind)
     if int(row["n"]) < minimum:
-        return Unusable(
-            metric, side, f"only {int(row['n'])} {kind} on the {side} (at least {minimum} needed)"
-        )
+        n = int(row["n"])
+        items = f"{n} {kind if n != 1 else kind.removesuffix('s')}"
+        return Unusable(metric, side, f"only {items} on the {side} (at least {minimum} needed)")
     floor = config.value("confidence.min_metric_confidence")
     if quality.confidence < floor:
         reasons = "; ".join(quality.reasons)

@@ -98,6 +98,8 @@ class Findings:
     config_hash: str
     notes: tuple[str, ...] = ()
     statuses: tuple[MetricStatus, ...] = ()
+    # gait symmetry indices beyond their limit that did not hold in every walking direction filmed
+    unconfirmed_asymmetries: tuple[Evidence, ...] = ()
 
     def by_side(self, side: str) -> Finding:
         """The finding for ``side`` ("left"/"right")."""

@@ -37,11 +37,14 @@ SCREEN_TASKS = (
     (("squat", "side"), "side-view squat"),
     (("walk", None), "walk"),
 )
-MORE_DATA_STEPS = (
-    "Film a front-view squat (5 slow reps) and single-leg stands on each leg (front view) for knee valgus, "
-    "its thigh/shank split and pelvic drop, and a side-view squat for heel rise and shank angle; keep the "
-    "whole body in view at 30 frames/s or more.",
-)
+# How the "not enough data" step asks for each screening clip, and what it measures.
+FILMING = {
+    "front-view squat": "a front-view squat (5 slow reps) for knee valgus and its thigh/shank split",
+    "single-leg stands": "single-leg stands on each leg (front view) for pelvic drop",
+    "single-leg squats": "single-leg squats on each leg (front view) for knee valgus under load",
+    "side-view squat": "a side-view squat for heel rise and shank angle",
+    "walk": "a walk for step and stance symmetry",
+}
 
 
 def tasks_not_filmed(task: str | None, view: str | None) -> list[str]:
@@ -57,6 +60,13 @@ def none_steps(task: str | None, view: str | None) -> tuple[str, ...]:
         f"If symptoms persist, film the tasks not yet analysed ({listed}) and test hip abductor strength and "
         "ankle dorsiflexion clinically.",
     )
+
+
+def more_data_steps(task: str | None, view: str | None) -> tuple[str, ...]:
+    """Next steps when no call is possible: the screening clips other than this one, and how to film."""
+    wanted = [FILMING[name] for name in tasks_not_filmed(task, view)]
+    listed = "; ".join(wanted[:-1]) + ("; and " if len(wanted) > 1 else "") + wanted[-1]
+    return (f"Film {listed}; keep the whole body in view at 30 frames/s or more.",)
 
 
 def _call(findings: Sequence[Finding], side_of_pain: str | None) -> tuple[str, float]:
@@ -84,7 +94,7 @@ def _next_steps(call: str, findings: Sequence[Finding], task: str | None = None,
         "foot-driven": FOOT_STEPS,
         "mixed": HIP_STEPS + FOOT_STEPS,
         "no clear pattern": none_steps(task, view),
-    }.get(call, MORE_DATA_STEPS)
+    }.get(call) or more_data_steps(task, view)
     pelvis_unassessed = any("pelvic drop" in reason for f in findings for reason in f.limitations)
     if pelvis_unassessed and HIP_STEPS[1] not in steps:
         steps = (*steps, HIP_STEPS[1])

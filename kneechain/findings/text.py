@@ -133,3 +133,9 @@ def side_statement(side: str, pattern: str, confidence: float, supporting: Seque
     if pattern not in PATTERN_WORDS and pattern != "none" and confidence == 0:
         return f"{text} {DISCLAIMER} Not enough data for a call."
     return f"{text} {DISCLAIMER} Confidence {confidence:.2f}."
+
+
+def strength_word(confidence: float, low: float, strong: float) -> str:
+    """A confidence in words: "high" from the strong-call confidence ``strong``, "moderate" from the evidence
+    floor ``low``, "low" below it (the report's and the command line's words)."""
+    return "high" if confidence >= strong else "moderate" if confidence >= low else "low"

@@ -48,6 +48,7 @@ class SubjectInfo:
 
     height_cm: float | None = None
     sex: str | None = None  # "female" / "male": selects sex-specific normal ranges
+    age_years: float | None = None  # selects the age band of the walking norms
 
 
 def compute_metrics(movement: MovementAnalysis, subject: SubjectInfo | None = None,

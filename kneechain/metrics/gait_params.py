@@ -61,9 +61,11 @@ STRIDE_VALUE_COLUMNS = (
     "stride_length_cm", "walking_speed_leg_s", "walking_speed_m_s",
 )  # fmt: skip
 STEP_VALUE_COLUMNS = ("step_time_s", "cadence_steps_min", "step_length_leg", "step_length_cm")
-STRIDE_ITEM_COLUMNS = ("side", "pass_id", "start_s", "end_s", "quality", "included", *STRIDE_VALUE_COLUMNS)
+STRIDE_ITEM_COLUMNS = (
+    "side", "pass_id", "direction", "start_s", "end_s", "quality", "included", *STRIDE_VALUE_COLUMNS,
+)  # fmt: skip
 STEP_ITEM_COLUMNS = (
-    "side", "pass_id", "anchor", "start_s", "end_s", "landing", "position_leg",
+    "side", "pass_id", "direction", "anchor", "start_s", "end_s", "landing", "position_leg",
     "step_length_raw_leg", "quality", "included", *STEP_VALUE_COLUMNS,
 )  # fmt: skip
 LENGTH_COLUMNS = ("stride_length_leg", "stride_length_cm", "walking_speed_leg_s", "walking_speed_m_s",
@@ -118,7 +120,8 @@ def heel_footprint_px(track: LandmarkTrack, side: str, strike_s: float, walk: di
 
 
 def _pass_info(track: LandmarkTrack, events: pd.DataFrame, strides: pd.DataFrame, leg_px: float) -> dict:
-    """Per pass id: walking ``sign`` along image x (+1 right, -1 left, 0 front/back), median ``stride_s``,
+    """Per pass id: its ``direction`` (image_right / image_left / towards / away, "" when unknown), walking
+    ``sign`` along image x (+1 right, -1 left, 0 front/back), median ``stride_s``,
     ``end_s``, ``leg_px`` and the ``near`` leg."""
     passes = events.attrs.get("passes")
     info = {}
@@ -135,6 +138,7 @@ def _pass_info(track: LandmarkTrack, events: pd.DataFrame, strides: pd.DataFrame
         end_s = float(row["end_s"]) if row is not None else float(track.t_s[-1])
         near = near_side(track, frames)
         info[int(pass_id)] = {
+            "direction": direction,
             "sign": sign,
             "stride_s": stride_s,
             "end_s": end_s,
@@ -162,8 +166,8 @@ def _step_rows(
             side = after.foot if anchor == "heel_strike" else before.foot
             landing = "unknown" if p["near"] is None else "near" if side == p["near"] else "far"
             quality = next((q for q in (before.quality, after.quality) if q != "good"), "good")
-            rows.append({"side": side, "pass_id": int(pass_id), "anchor": anchor, "start_s": before.t_s,
-                         "end_s": after.t_s, "landing": landing,
+            rows.append({"side": side, "pass_id": int(pass_id), "direction": p["direction"], "anchor": anchor,
+                         "start_s": before.t_s, "end_s": after.t_s, "landing": landing,
                          "position_leg": p["sign"] * ((prints[0] + prints[1]) / 2.0 - centre) / leg_px,
                          "step_length_raw_leg": p["sign"] * (prints[1] - prints[0]) / leg_px,
                          "quality": quality, "step_time_s": after.t_s - before.t_s})  # fmt: skip
@@ -232,6 +236,7 @@ def build_stride_table(track: LandmarkTrack, strides: pd.DataFrame, info: dict, 
     far one (the magnification of each foot's depth relative to the leg-length scale)."""
     table = strides.rename(columns={"foot": "side"}).reindex(columns=list(STRIDE_ITEM_COLUMNS))
     table["included"] = strides["quality"].isin(("good",) if lateral else ("good", "approximate"))
+    table["direction"] = [info[int(pass_id)]["direction"] for pass_id in strides["pass_id"]]
     lengths = []
     for stride in strides.itertuples():
         p = info[int(stride.pass_id)]

@@ -300,7 +300,9 @@ def assess_quality(
         if n < config.target_reps:
             factor *= n / config.target_reps
             extra.insert(
-                0, f"only {n} rep(s) per side: a mean over at least {config.target_reps} is steadier"
+                0,
+                f"only {n} rep{'s' if n != 1 else ''} per side: a mean over at least {config.target_reps} "
+                "is steadier",
             )
         if column.endswith("_cm"):
             factor *= 0.9

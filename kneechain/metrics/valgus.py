@@ -411,7 +411,11 @@ def compute_knee_valgus(track: LandmarkTrack, view: object, reps: pd.DataFrame |
         summarize_both(separation, "knee_ankle_separation_ratio"),
     ]
     summary = pd.concat([part for part in parts if len(part)] or parts[:1], ignore_index=True)
-    notes = () if standing_frames is not None else ("no standing frames: *_change_deg columns are NaN",)
+    notes = (
+        ()
+        if standing_frames is not None
+        else ("no two-leg standing was found: the changes from standing are not measured",)
+    )
     if not moments:
         notes += ("no squat reps or single-leg stances: FPPA is given per frame only",)
     quality = _valgus_quality(track, view, table, separation, moments, standing_frames is not None)

@@ -23,6 +23,7 @@ result does not depend on the frame rate or on the image's position and scale.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -95,6 +96,29 @@ def leg_extension(track: LandmarkTrack, side: str) -> np.ndarray:
     return (ankle[:, 1] - hip[:, 1]) / np.nanpercentile(length, 90)
 
 
+@dataclass(frozen=True)
+class _WholeClip:
+    """What every rep candidate reads, computed once per clip (not once per rep): the leg length, the hip
+    centre's x, the mean leg extension of both legs, and the low-passed horizontal and vertical offsets
+    between the feet (see ``_feet_shift_leg``)."""
+
+    leg_px: float
+    hip_x_px: np.ndarray
+    extension: np.ndarray
+    feet_offsets_px: tuple[np.ndarray, np.ndarray]
+
+
+def _whole_clip(track: LandmarkTrack, cutoff_hz: float) -> _WholeClip:
+    centres = [foot_centre_px(track, side) for side in SIDES]
+    lowest = [lowest_foot_px(track, side) for side in SIDES]
+    offsets = tuple(lowpass_series(track.t_s, feet[0][:, axis] - feet[1][:, axis], cutoff_hz)
+                    for axis, feet in ((0, centres), (1, lowest)))  # fmt: skip
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # frames with neither leg seen: NaN
+        extension = np.nanmean([leg_extension(track, side) for side in SIDES], axis=0)
+    return _WholeClip(leg_length_px(track), hip_centre_px(track)[:, 0], extension, offsets)
+
+
 def segment_squat_reps(track: LandmarkTrack, config: SquatConfig = SquatConfig()) -> pd.DataFrame:
     """One row per squat rep (see the module docstring for the method).
 
@@ -114,12 +138,13 @@ def segment_squat_reps(track: LandmarkTrack, config: SquatConfig = SquatConfig()
     peaks = peaks[(peaks > 0) & (peaks < len(series) - 1)]  # the bottom itself must be seen
     bounds = np.concatenate([[0], peaks, [len(series) - 1]])
     reach = max(1, round(config.max_half_rep_s / dt_s))
+    clip = _whole_clip(track, config.cutoff_hz) if len(peaks) else None
     rows = []
     for k, peak in enumerate(peaks):
         first, last = max(bounds[k], peak - reach), min(bounds[k + 2], peak + reach)
         left_base = first + int(np.argmin(series[first : peak + 1]))
         right_base = peak + int(np.argmin(series[peak : last + 1]))
-        row = _describe_rep(track, drop, valid, (left_base, peak, right_base), config)
+        row = _describe_rep(track.t_s, clip, drop, valid, (left_base, peak, right_base), config)
         if row is not None:
             rows.append(row)
     table = pd.DataFrame(rows, columns=list(REP_COLUMNS[1:]))
@@ -127,8 +152,8 @@ def segment_squat_reps(track: LandmarkTrack, config: SquatConfig = SquatConfig()
     return table.astype(_REP_DTYPES)
 
 
-def _describe_rep(track: LandmarkTrack, drop: np.ndarray, valid: np.ndarray, bases: tuple[int, int, int],
-                  config: SquatConfig) -> dict | None:  # fmt: skip
+def _describe_rep(t_s: np.ndarray, clip: _WholeClip, drop: np.ndarray, valid: np.ndarray,
+                  bases: tuple[int, int, int], config: SquatConfig) -> dict | None:  # fmt: skip
     """Start/bottom/end, depth and quality of one candidate (indices into ``valid``), or None to ignore it."""
     left_base, peak, right_base = bases
     series = drop[valid]
@@ -141,26 +166,25 @@ def _describe_rep(track: LandmarkTrack, drop: np.ndarray, valid: np.ndarray, bas
     start = left_base + (before[-1] if len(before) else 0)
     end = peak + (after[0] if len(after) else right_base - peak)
     frames = valid[start : end + 1]
-    if _hip_travel_leg(track, frames) > config.max_hip_travel_leg:
+    if _hip_travel_leg(clip, frames) > config.max_hip_travel_leg:
         return None
-    extension = np.nanmean([leg_extension(track, side)[valid[peak]] for side in SIDES])
+    extension = clip.extension[valid[peak]]
     if np.isfinite(extension) and extension > config.max_knee_extension_at_bottom:
         return None
-    quality = _rep_quality(track, series, bases, frames, config)
-    t_s = track.t_s
+    quality = _rep_quality(clip, series, bases, frames, config)
     return {"start_s": float(t_s[valid[start]]), "bottom_s": float(t_s[valid[peak]]),
             "end_s": float(t_s[valid[end]]), "depth": depth, "quality": quality}  # fmt: skip
 
 
-def _hip_travel_leg(track: LandmarkTrack, frames: np.ndarray) -> float:
+def _hip_travel_leg(clip: _WholeClip, frames: np.ndarray) -> float:
     """Horizontal range of the hip centre over ``frames``, in leg lengths."""
-    x_px = hip_centre_px(track)[frames, 0]
+    x_px = clip.hip_x_px[frames]
     if not np.isfinite(x_px).any():
         return 0.0
-    return float((np.nanmax(x_px) - np.nanmin(x_px)) / leg_length_px(track))
+    return float((np.nanmax(x_px) - np.nanmin(x_px)) / clip.leg_px)
 
 
-def _rep_quality(track: LandmarkTrack, series: np.ndarray, bases: tuple[int, int, int], frames: np.ndarray,
+def _rep_quality(clip: _WholeClip, series: np.ndarray, bases: tuple[int, int, int], frames: np.ndarray,
                  config: SquatConfig) -> str:  # fmt: skip
     left_base, peak, right_base = bases
     depth_left = series[peak] - series[left_base]
@@ -170,23 +194,20 @@ def _rep_quality(track: LandmarkTrack, series: np.ndarray, bases: tuple[int, int
         reasons.append("starts before the clip")
     if right_base == len(series) - 1 and depth_right < 0.5 * depth_left:
         reasons.append("ends after the clip")
-    if _feet_shift_leg(track, frames, config.cutoff_hz) > config.max_foot_shift_leg:
+    if _feet_shift_leg(clip, frames) > config.max_foot_shift_leg:
         reasons.append("feet moved")
     return "; ".join(reasons) if reasons else "good"
 
 
-def _feet_shift_leg(track: LandmarkTrack, frames: np.ndarray, cutoff_hz: float) -> float:
+def _feet_shift_leg(clip: _WholeClip, frames: np.ndarray) -> float:
     """How much one foot moved relative to the other during ``frames`` (a step, a lifted foot), in leg
     lengths: the larger range (10th-90th percentile, after low-pass filtering) of the horizontal offset
     between the feet's centres (mean of ankle, heel and toe) and of the vertical offset between their lowest
     points. Moving both feet together (or the camera) does not count. The lowest point is not used
     horizontally: it switches between heel and toe as the foot pitches, or as MediaPipe's heel rides up
     with the bending ankle (rendered side squats), a foot length sideways without the foot moving."""
-    centres = [foot_centre_px(track, side) for side in SIDES]
-    lowest = [lowest_foot_px(track, side) for side in SIDES]
     offsets = []
-    for axis, feet in ((0, centres), (1, lowest)):
-        offset = lowpass_series(track.t_s, feet[0][:, axis] - feet[1][:, axis], cutoff_hz)[frames]
+    for offset in (series[frames] for series in clip.feet_offsets_px):
         if np.isfinite(offset).sum() > 1:
             offsets.append(np.diff(np.nanpercentile(offset, [10, 90]))[0])
-    return float(max(offsets) / leg_length_px(track)) if offsets else 0.0
+    return float(max(offsets) / clip.leg_px) if offsets else 0.0

@@ -45,6 +45,14 @@ FACING_WORDS = {  # the facings in a report's words
     "image_left": "the left of the picture",
     "image_right": "the right of the picture",
 }
+NEAR_SIDE = {"image_left": "left", "image_right": "right"}  # facing the picture's left shows the left side
+
+
+def near_side(view: str, facing: str) -> str | None:
+    """The patient's side that faces the camera in a side or oblique view ("left"/"right"), or None when the
+    camera sees both legs (front, back) or the facing is unknown. Facing the picture's right, the patient's
+    right side is towards the camera; the other leg is the far leg, partly hidden behind the near one."""
+    return NEAR_SIDE.get(facing) if view in ("side", "oblique") else None
 
 
 @dataclass(frozen=True)

@@ -15,9 +15,13 @@ succeeded.
 Readouts come from the saved per-frame metric series (``metric_series``: family -> DataFrame with ``t_s``,
 as ``MetricSet.series`` or ``metrics_<family>_series.csv``), never recomputed: the knee FPPA per side
 (knee valgus), knee-forward travel and shank angle per leg (side-view squats), and the pelvis tilt
-relative to standing (pelvic drop). Without ``metric_series`` only the skeleton and the markers are drawn.
-Markers: "Rep k of n" while inside a rep and rings around the knees at its bottom; "Stance k: on the <leg>
-leg" (the stance leg drawn thicker); a fading ring with "L heel strike" / "R toe off" at each gait event.
+relative to standing (pelvic drop), in plain words ("Left knee ahead of toes: 0.23 foot lengths"). Without
+``metric_series`` only the skeleton and the markers are drawn. Markers: "Rep k of n" while inside a rep and
+rings around the knees at its bottom; "Stance k: on the <leg> leg" (the stance leg drawn thicker); a fading
+ring at each gait event with "Left heel strike" / "Right toe off". In a side or oblique view the far leg
+(hidden behind the near one, ``movement.view``) is drawn grey and thin and its readouts say "far leg,
+hidden: not reliable". All text sits in a band at the top of the frame, moved off the feet when they reach
+it (``kneechain.report.label_place``).
 """
 
 from __future__ import annotations
@@ -37,17 +41,18 @@ from kneechain.io_atomic import atomic_output_path
 from kneechain.movement.pipeline import MovementAnalysis
 from kneechain.pose.faces import FaceFinder
 from kneechain.report.annotate import (
-    MEASURE_COLOR,
-    SIDE_COLORS,
+    FAR_WORDS,
     TEXT_COLOR,
     Color,
+    Ink,
     Measure,
     Pen,
     draw_banner,
     draw_event_marker,
-    draw_label,
     draw_measures,
     draw_skeleton,
+    far_side_of,
+    feet_box,
     format_deg,
     nearest_rows,
 )
@@ -60,7 +65,7 @@ PRESET = "veryfast"
 EVENT_FLASH_S = 0.3  # how long a heel-strike / toe-off marker stays on screen
 BOTTOM_FLASH_S = 0.15  # a rep bottom is marked this long before and after
 FACE_HOLD_S = 1.0  # a face missing from a frame is blurred where it was seen up to this long before/after
-_SIDE_LETTER = {"left": "L", "right": "R"}
+SIDES = ("left", "right")
 
 
 def h264_command(path: Path, width_px: int, height_px: int, fps: Fraction) -> list[str]:
@@ -132,26 +137,42 @@ def _value(row: pd.Series | None, column: str) -> float:
     return float(value) if value is not None else float("nan")
 
 
-def readout_measures(metric_series: Mapping[str, pd.DataFrame], t_s: float, tolerance_s: float) -> list:
-    """The ``Measure``s to draw at ``t_s`` from the metric series (module docstring)."""
+def knee_travel_text(side: str, travel_foot: float, shank_deg: float) -> str:
+    """E.g. "Left knee ahead of toes: 0.23 foot lengths, shin tilt 31°"."""
+    where = "ahead of" if travel_foot >= 0 else "behind"
+    amount = f"{abs(travel_foot):.2f} foot lengths"
+    return f"{side.capitalize()} knee {where} toes: {amount}, shin tilt {format_deg(shank_deg)}"
+
+
+def pelvis_text(tilt_deg: float) -> str:
+    """E.g. "Pelvis 4° lower on the right than when standing"."""
+    if abs(tilt_deg) < 0.5:
+        return "Pelvis level, as when standing"
+    lower = "right" if tilt_deg > 0 else "left"
+    return f"Pelvis {format_deg(abs(tilt_deg))} lower on the {lower} than when standing"
+
+
+def readout_measures(metric_series: Mapping[str, pd.DataFrame], t_s: float, tolerance_s: float,
+                     far_side: str | None = None) -> list[Measure]:  # fmt: skip
+    """The ``Measure``s to draw at ``t_s`` from the metric series (module docstring); the ``far_side``
+    leg's labels say it is hidden and not reliable."""
     measures = []
     valgus = series_row(metric_series.get("knee_valgus"), t_s, tolerance_s)
-    for side, letter in _SIDE_LETTER.items():
+    travel = series_row(metric_series.get("knee_forward_travel"), t_s, tolerance_s)
+    for side in SIDES:
+        far = f" ({FAR_WORDS})" if side == far_side else ""
         fppa = _value(valgus, f"{side}_fppa_deg")
         if np.isfinite(fppa):
-            measures.append(Measure("fppa", side, f"{letter} FPPA {format_deg(fppa)}"))
-    travel = series_row(metric_series.get("knee_forward_travel"), t_s, tolerance_s)
-    for side, letter in _SIDE_LETTER.items():
+            measures.append(
+                Measure("fppa", side, f"{side.capitalize()} knee angle (FPPA): {format_deg(fppa)}{far}")
+            )
         foot, shank = _value(travel, f"{side}_knee_travel_foot"), _value(travel, f"{side}_shank_angle_deg")
         if np.isfinite(foot):
-            label = f"{letter} knee {foot:+.2f} foot lengths, shank {format_deg(shank)}"
-            measures.append(Measure("knee_travel", side, label))
+            measures.append(Measure("knee_travel", side, knee_travel_text(side, foot, shank) + far))
     pelvis = series_row(metric_series.get("pelvic_drop"), t_s, tolerance_s)
     tilt = _value(pelvis, "pelvic_obliquity_change_deg")
     if np.isfinite(tilt):
-        lower = "R" if tilt > 0 else "L"
-        text = "pelvis level" if abs(tilt) < 0.5 else f"pelvis {format_deg(abs(tilt))} lower on {lower}"
-        measures.append(Measure("pelvis", None, text + " (vs standing)"))
+        measures.append(Measure("pelvis", None, pelvis_text(tilt)))
     return measures
 
 
@@ -184,25 +205,30 @@ def recent_events(movement: MovementAnalysis, t_s: float) -> list[tuple[str, str
 
 
 # --------------------------------------------------------------------------------------------- drawing
-def _draw_events(image: np.ndarray, points: np.ndarray, movement: MovementAnalysis, t_s: float, pen: Pen):
+def draw_events(image: np.ndarray, points: np.ndarray, movement: MovementAnalysis, t_s: float, pen: Pen,
+                far_side: str | None) -> list[tuple[str, Color]]:  # fmt: skip
+    """Rings at the feet of the recent gait events; returns their labels with colours (for the top band)."""
+    labels = []
     for foot, event, strength in recent_events(movement, t_s):
         joint = "heel" if event == "heel_strike" else "foot_index"
         point = points[KEYPOINT_INDEX[f"{foot}_{joint}"]]
-        color: Color = SIDE_COLORS.get(foot, TEXT_COLOR)
+        color = Ink.of(foot, far_side).mark if foot in SIDES else TEXT_COLOR
         draw_event_marker(image, point, pen, color, strength if event == "heel_strike" else 0.4 * strength)
         if np.isfinite(point).all():
-            text = f"{_SIDE_LETTER.get(foot, '?')} {event.replace('_', ' ')}"
-            offset = pen.px(40) if event == "heel_strike" else -pen.px(40)  # strike below, toe-off above
-            draw_label(image, text, point + np.array([0.0, offset]), pen, color, "centre")
+            labels.append((f"{foot.capitalize()} {event.replace('_', ' ')}", color))
+    return labels
 
 
-def _draw_rep_bottom(image: np.ndarray, points: np.ndarray, movement: MovementAnalysis, t_s: float, pen: Pen):
+def draw_rep_bottom(image: np.ndarray, points: np.ndarray, movement: MovementAnalysis, t_s: float, pen: Pen,
+                    far_side: str | None) -> None:  # fmt: skip
+    """Rings around the knees while a rep is at its bottom (the far knee's grey)."""
     if movement.reps is None or movement.reps.empty:
         return
     nearest = float(np.min(np.abs(movement.reps["bottom_s"].to_numpy(dtype=float) - t_s)))
     if nearest <= BOTTOM_FLASH_S:
-        for side in _SIDE_LETTER:
-            draw_event_marker(image, points[KEYPOINT_INDEX[f"{side}_knee"]], pen, MEASURE_COLOR, 1.0)
+        for side in SIDES:
+            color = Ink.of(side, far_side).line
+            draw_event_marker(image, points[KEYPOINT_INDEX[f"{side}_knee"]], pen, color, 1.0)
 
 
 def annotate_frame(image_bgr: np.ndarray, t_s: float, track: LandmarkTrack, movement: MovementAnalysis,
@@ -224,13 +250,19 @@ def annotate_frame(image_bgr: np.ndarray, t_s: float, track: LandmarkTrack, move
         image = blur_faces(image_bgr, poses, finder.find(image_bgr) if finder is not None else [])
     pen = Pen.for_image(image)
     phase, stance_leg = phase_text(movement, t_s)
+    labels = [(f"{t_s:.2f} s", TEXT_COLOR), *([(phase, TEXT_COLOR)] if phase else [])]
+    feet = None
     if matched:
         points = track.image_xyz_px[row, :, :2].astype(float)
-        draw_skeleton(image, points, pen, stance_leg)
-        draw_measures(image, points, readout_measures(metric_series, t_s, tolerance_s), pen)
-        _draw_rep_bottom(image, points, movement, t_s, pen)
-        _draw_events(image, points, movement, t_s, pen)
-    draw_banner(image, [f"{t_s:.2f} s", *([phase] if phase else [])], pen)
+        far_side = far_side_of(movement)
+        measures = readout_measures(metric_series, t_s, tolerance_s, far_side)
+        draw_skeleton(image, points, pen, stance_leg, far_side)
+        draw_measures(image, points, measures, pen, far_side, labels=False)
+        draw_rep_bottom(image, points, movement, t_s, pen, far_side)
+        labels += [(m.label, Ink.of(m.side, far_side).mark) for m in measures]
+        labels += draw_events(image, points, movement, t_s, pen, far_side)
+        feet = feet_box(points, pen)
+    draw_banner(image, [text for text, _ in labels], pen, [color for _, color in labels], avoid=feet)
     return image
 
 

@@ -1,11 +1,11 @@
 """Load a saved analysis folder into the data the HTML report shows.
 
 Reads only the folder's files (``summary.json``, ``movement.json``, ``metrics.json``, ``config.json``,
-``session.json``, ``keyframes.json``, ``keypoint_quality.csv``); never the video and never recomputes a
-metric: the metric cards (``kneechain.report.cards``) show the saved values, rounded for display, with their
-saved statuses. Optional files and missing keys read as empty; a folder without ``summary.json``,
-``movement.json`` and ``metrics.json``, or with an unreadable JSON file, raises ``TrackFormatError`` (exit
-code 6).
+``session.json``, ``keyframes.json``, ``keypoint_quality.csv``, ``walking_passes.csv``); never the video and
+never recomputes a metric: the metric cards (``kneechain.report.cards``) show the saved values, rounded for
+display, with their saved statuses. Optional files and missing keys read as empty; a folder without
+``summary.json``, ``movement.json`` and ``metrics.json``, or with an unreadable JSON file, raises
+``TrackFormatError`` (exit code 6).
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ CONFIG_FILE = "config.json"
 SESSION_FILE = "session.json"
 KEYFRAMES_FILE = "keyframes.json"
 KEYPOINT_QUALITY_FILE = "keypoint_quality.csv"
+PASSES_FILE = "walking_passes.csv"
 REQUIRED_FILES = (SUMMARY_FILE, MOVEMENT_FILE, METRICS_FILE)
 RERUN_HINT = "Run 'kneechain analyze' on the video to write them."
 SESSION_KEYS = ("patient_id", "date", "clinician", "notes", "side_of_pain")
@@ -55,6 +56,7 @@ class ReportContext:
     families: list[FamilyCards]
     keypoints: list[dict]
     keyframes: list[KeyFrame]
+    passes: list[dict] = field(default_factory=list)
     figures: list = field(default_factory=list)
 
 
@@ -151,4 +153,5 @@ def load_context(folder: Path, session: dict | None = None) -> ReportContext:
         families=build_families(metrics, config) if usable else [],
         keypoints=load_keypoint_quality(folder),
         keyframes=load_keyframes(folder),
+        passes=read_csv(folder, PASSES_FILE).to_dict("records"),
     )

@@ -11,7 +11,9 @@ Which frames (at most ``MAX_KEY_FRAMES``, spread evenly over the clip when there
 What is drawn: the skeleton, and the lines each metric is measured between, with its saved value (from the
 metric item tables, never recomputed): thigh and shank lines with the FPPA per side (knee valgus, front and
 back views); the pelvis line with the stance's peak pelvic drop (single-leg stances and gait stance phases
-in front views); the knee-to-toe horizontal line with the knee-forward travel (side-view squats). Faces are
+in front views); the knee-to-toe horizontal line with the knee-forward travel (side-view squats). In a side
+view the far leg (hidden behind the near one, ``movement.view``) is drawn grey and thin and its angles are not
+drawn (an oblique view draws them grey); labels never cover the feet. Faces are
 blurred (``kneechain.report.face_blur``) unless ``blur=False``. Each frame is cropped to the subject
 (with margins for the labels: ``subject_box``), resized so that its long side is at most ``LONG_SIDE_PX``
 (small subjects are enlarged to ``MIN_LONG_SIDE_PX``) and saved as ``keyframe_<n>.jpg`` (JPEG quality
@@ -22,7 +24,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import cv2
@@ -40,6 +42,8 @@ from kneechain.report.annotate import (
     draw_banner,
     draw_measures,
     draw_skeleton,
+    far_side_of,
+    feet_box,
     format_deg,
     nearest_rows,
 )
@@ -56,7 +60,6 @@ HEAD_ABOVE_EYES = 0.08  # the top of the head lies about this far above the eyes
 JPEG_QUALITY = 85
 KEYFRAMES_FILE = "keyframes.json"
 LOW_CONFIDENCE = 0.5
-_SIDE_LETTER = {"left": "L", "right": "R"}
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,7 @@ class KeyMoment:
     sentences: tuple[str, ...]
     measures: tuple[Measure, ...]
     emphasis_side: str | None = None
+    far_side: str | None = None
 
     @property
     def caption(self) -> str:
@@ -106,17 +110,24 @@ def _fppa(metrics: Mapping[str, MetricSet], kind: str, item: int, sides) -> tupl
             value = "n/a"
             reason = "thigh not frontal" if row["quality"] == OUT_OF_RANGE else "not measured"
             parts.append(f"{side} not valid ({reason})")
-        measures.append(Measure("fppa", side, f"{_SIDE_LETTER[side]} FPPA {value}"))
+        measures.append(Measure("fppa", side, f"{side.capitalize()} FPPA {value}"))
     return measures, ([f"Knee valgus (FPPA): {', '.join(parts)}."] if parts else [])
 
 
 def _pelvis(metrics: Mapping[str, MetricSet], row_filter) -> tuple[list[Measure], list[str]]:
-    """The pelvic drop measure of the pelvis item row selected by ``row_filter`` (table -> bool mask)."""
+    """The pelvic drop measure of the pelvis item row selected by ``row_filter`` (table -> bool mask): the
+    stickers' when they were seen (the landmarks' drop is not reliable), else the landmarks'."""
     metric_set = _measured(metrics, "pelvic_drop", "pelvic_drop")
     if metric_set is None:
         return [], []
     table = metric_set.items["pelvis"]
     rows = table[row_filter(table)] if len(table) else table
+    stickers = rows.iloc[0].get("sticker_peak_drop_deg", np.nan) if not rows.empty else np.nan
+    if np.isfinite(stickers):
+        value = format_deg(stickers)
+        return [Measure("pelvis", None, f"pelvic drop {value} (peak, stickers)")], [
+            f"Peak pelvic drop over this stance {value} (stickers)."
+        ]
     if rows.empty or not np.isfinite(rows.iloc[0]["peak_drop_deg"]):
         return [], []
     value = format_deg(rows.iloc[0]["peak_drop_deg"])
@@ -137,7 +148,7 @@ def _knee_travel(metrics: Mapping[str, MetricSet], rep: int) -> tuple[list[Measu
         if not np.isfinite(row.knee_travel_foot):
             continue
         if getattr(row, "quality", "good") != "good":  # outside what the body can do: no number drawn
-            measures.append(Measure("knee_travel", row.side, f"{_SIDE_LETTER[row.side]} knee n/a"))
+            measures.append(Measure("knee_travel", row.side, f"{row.side.capitalize()} knee n/a"))
             parts.append(f"{row.side} knee not measured ({row.quality})")
             continue
         where = "ahead of" if row.knee_travel_foot >= 0 else "behind"
@@ -146,7 +157,7 @@ def _knee_travel(metrics: Mapping[str, MetricSet], rep: int) -> tuple[list[Measu
             if np.isfinite(row.knee_travel_cm)
             else f"{abs(row.knee_travel_foot):.2f} foot lengths"
         )
-        label = f"{_SIDE_LETTER[row.side]} knee {amount} {where} toe"
+        label = f"{row.side.capitalize()} knee {amount} {where} toes"
         measures.append(Measure("knee_travel", row.side, label))
         parts.append(f"{row.side} knee {amount} {where} the toes (shank {format_deg(row.shank_angle_deg)})")
     return measures, ([f"Knee-forward travel: {'; '.join(parts)}."] if parts else [])
@@ -222,6 +233,17 @@ def _walk_moments(movement: MovementAnalysis, metrics: Mapping[str, MetricSet]) 
     return moments
 
 
+def with_far_leg(moment: KeyMoment, far_side: str | None, side_view: bool) -> KeyMoment:
+    """``moment`` for a view with a far leg: the leg marked to be drawn grey, a caption sentence saying so,
+    and, in a side view, the far leg's measures left out (the angle drawn on the near leg only)."""
+    if far_side is None:
+        return moment
+    near = "left" if far_side == "right" else "right"
+    measures = tuple(m for m in moment.measures if not (side_view and m.side == far_side))
+    note = f"The {far_side} leg (grey) is the far leg, hidden behind the {near} one: not reliable."
+    return replace(moment, measures=measures, far_side=far_side, sentences=(*moment.sentences, note))
+
+
 def select_key_moments(movement: MovementAnalysis, metrics: Mapping[str, MetricSet]) -> list[KeyMoment]:
     """The moments to show for this clip's task (module docstring), in time order."""
     if movement.reps is not None and len(movement.reps):
@@ -232,6 +254,8 @@ def select_key_moments(movement: MovementAnalysis, metrics: Mapping[str, MetricS
         moments = _walk_moments(movement, metrics)
     else:
         moments = []
+    side_view = getattr(getattr(movement, "view", None), "view", None) == "side"
+    moments = [with_far_leg(moment, far_side_of(movement), side_view) for moment in moments]
     return sorted(moments, key=lambda moment: moment.t_s)
 
 
@@ -294,9 +318,9 @@ def render_key_frame(image_bgr: np.ndarray, track: LandmarkTrack, moment: KeyMom
     image, box, factor = crop_for_report(image, points)
     points = (points - box[:2]) * factor
     pen = Pen.for_image(image)
-    draw_skeleton(image, points, pen, moment.emphasis_side)
-    draw_measures(image, points, moment.measures, pen)
-    draw_banner(image, [f"{moment.title} - {moment.t_s:.2f} s"], pen)
+    draw_skeleton(image, points, pen, moment.emphasis_side, moment.far_side)
+    draw_measures(image, points, moment.measures, pen, moment.far_side)
+    draw_banner(image, [f"{moment.title} - {moment.t_s:.2f} s"], pen, avoid=feet_box(points, pen))
     return image
 
 

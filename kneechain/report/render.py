@@ -14,13 +14,12 @@ from pathlib import Path, PurePath
 
 import numpy as np
 from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup
 
 from kneechain.analysis_files import REPORT_FILE
 from kneechain.errors import OutputWriteError
-from kneechain.findings.model import DISCLAIMER
 from kneechain.findings.status import SYMMETRY_KEY
 from kneechain.io_atomic import write_text_atomically
-from kneechain.movement.view import FACING_WORDS
 from kneechain.report.cards import FamilyCards, metric_threshold, quality_for, threshold_of
 from kneechain.report.context import ReportContext, load_context, read_csv
 from kneechain.report.figures import (
@@ -32,7 +31,11 @@ from kneechain.report.figures import (
     gait_timeline_figure,
     time_series_figures,
 )
+from kneechain.report.gait_page import GaitPage, build_gait_page
+from kneechain.report.items_table import SYMBOLS, build_items_table
 from kneechain.report.metric_text import unit_text
+from kneechain.report.page_one import STRENGTH, build_page_one, confidence_word, view_of
+from kneechain.report.quality_section import all_warnings, quality_facts, visibility_rows
 
 WRITE_HINT = "Choose another output file, or fix the folder's permissions."
 TEMPLATE = "report.html.j2"
@@ -61,12 +64,14 @@ SESSION_LABELS = {"patient_id": "Patient ID", "date": "Session date", "clinician
                   "side_of_pain": "Side of pain", "notes": "Notes"}  # fmt: skip
 
 
-def render_report(analysis_dir: Path, session: dict | None = None, output: Path | None = None) -> Path:
+def render_report(analysis_dir: Path, session: dict | None = None, output: Path | None = None,
+                  full: bool = False) -> Path:  # fmt: skip
     """Write the HTML report of the analysis saved in ``analysis_dir`` and return its path.
 
     ``session``: patient/session fields (``patient_id``, ``date``, ``clinician``, ``notes``,
     ``side_of_pain``; all optional strings); None reads ``session.json`` from the folder when present.
-    ``output``: where to write (default ``analysis_dir/report.html``); written atomically.
+    ``output``: where to write (default ``analysis_dir/report.html``); written atomically. ``full``: print
+    the appendix too (every card, figure and quality detail); the screen always shows it.
     Raises ``TrackFormatError`` for a folder without readable results and ``OutputWriteError`` when the
     report cannot be written.
     """
@@ -74,7 +79,7 @@ def render_report(analysis_dir: Path, session: dict | None = None, output: Path 
     context = load_context(analysis_dir, session)
     if context.usable:
         context.figures = build_figures(analysis_dir, context)
-    html = render_html(context)
+    html = render_html(context, full)
     path = Path(output) if output is not None else analysis_dir / REPORT_FILE
     try:
         write_text_atomically(path, html)
@@ -85,43 +90,90 @@ def render_report(analysis_dir: Path, session: dict | None = None, output: Path 
 
 def template_environment() -> Environment:
     """Jinja2 with autoescaping on for every template and undefined names as errors."""
-    return Environment(
+    environment = Environment(
         loader=PackageLoader("kneechain.report", "templates"),
         autoescape=True,
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    environment.filters["css_string"] = css_string
+    environment.filters["first_upper"] = lambda text: str(text)[:1].upper() + str(text)[1:]
+    return environment
 
 
-def render_html(context: ReportContext) -> str:
-    """The page's HTML for a loaded context (figures already attached)."""
+def css_string(text: str) -> Markup:
+    """``text`` as a quoted CSS string for the print margins: every character but letters, digits and
+    spaces written as a CSS hex escape, so nothing a user typed can end the string or the style sheet."""
+    escaped = "".join(c if c.isascii() and (c.isalnum() or c == " ") else f"\\{ord(c):06x}" for c in text)
+    return Markup(f'"{escaped}"')
+
+
+def render_html(context: ReportContext, full: bool = False) -> str:
+    """The page's HTML for a loaded context (figures already attached); ``full`` prints the appendix."""
     overall = context.metrics.get("findings", {}).get("overall", {})
     si = threshold_of(context.config, SYMMETRY_KEY, "band")
+    page = build_page_one(context)
+    gait = build_gait_page(context)
     data = {
         "ctx": context,
-        "session_rows": [(SESSION_LABELS[k], v) for k, v in context.session.items() if k != "notes"],
+        "full": full,
+        "page": page,
+        "items_table": build_items_table(context),
+        "gait": gait,
+        "session_rows": session_rows(context),
         "session_notes": context.session.get("notes", ""),
+        "running_header": running_header(context),
         "header": header_facts(context),
         "call_text": CALL_TEXT.get(str(overall.get("call")), str(overall.get("call", "no call"))),
         "overall": overall,
-        "overall_statement": short_statement(str(overall.get("statement", ""))),
-        "confidence_word": confidence_word(float(overall.get("confidence") or 0.0), context.config),
-        "evidence": [evidence_text(e) for e in overall.get("evidence", [])],
-        "asymmetries": [evidence_text(e) for e in context.metrics.get("findings", {}).get("asymmetries", [])],
-        "sides": [
-            {**side, "statement": short_statement(side.get("statement", ""))}
-            for side in context.metrics.get("findings", {}).get("sides", [])
-        ],
+        "strength_text": lambda c: STRENGTH[confidence_word(float(c), context.config)],
+        "confidence_word": lambda c: confidence_word(float(c), context.config),
+        "asymmetries": asymmetry_texts(context, gait),
         "problems": context.movement.get("verdict", {}).get("problems", context.summary.get("problems", [])),
         "quality": quality_facts(context),
         "visibility": visibility_rows(context),
         "warnings": all_warnings(context),
+        "family_reasons": family_reasons,
+        "item_symbols": SYMBOLS,
         "unit_text": unit_text,
         "si_limit": f"{si.value:g}" if si else "10",
         **definition_notes(context),
     }
     return template_environment().get_template(TEMPLATE).render(**data)
+
+
+def session_rows(context: ReportContext) -> list[tuple[str, str]]:
+    """The patient and session lines: what the clinician gave, with sex, height and age from the analysis."""
+    rows = [(SESSION_LABELS[k], v) for k, v in context.session.items() if k != "notes"]
+    subject = context.metrics.get("subject", {})
+    if subject.get("sex"):
+        rows.append(("Sex", str(subject["sex"])))
+    if isinstance(subject.get("height_cm"), int | float):
+        rows.append(("Height", f"{subject['height_cm']:g} cm"))
+    if isinstance(subject.get("age_years"), int | float):
+        rows.append(("Age", f"{subject['age_years']:g} years"))
+    return rows
+
+
+def running_header(context: ReportContext) -> str:
+    """The line printed at the top of every page: patient ID and session date (or that none were given)."""
+    patient = context.session.get("patient_id", "no patient ID given")
+    date = context.session.get("date", "no date given")
+    return f"Patient {patient} · {date}"
+
+
+def family_reasons(family: FamilyCards) -> list[str]:
+    """The limitations of a family's measured cards, each once (not repeated on every card)."""
+    return list(dict.fromkeys(reason for card in family.measured for reason in card.reasons))
+
+
+def asymmetry_texts(context: ReportContext, gait: GaitPage | None) -> list[str]:
+    """Left-right differences beyond measurement error in words (gait ones are on the walking page)."""
+    found = context.metrics.get("findings", {}).get("asymmetries", [])
+    if gait is not None:
+        found = [e for e in found if not str(e.get("threshold_key", "")).startswith("gait.")]
+    return [evidence_text(e) for e in found]
 
 
 def definition_notes(context: ReportContext) -> dict:
@@ -135,27 +187,8 @@ def definition_notes(context: ReportContext) -> dict:
     return {"definitions": definitions, "footnote_of": numbers}
 
 
-def confidence_word(confidence: float, config: dict) -> str:
-    """ "low" / "moderate" / "high" by the config's evidence minimum and strong-call confidence."""
-    thresholds = config.get("thresholds", {}).get("confidence", {})
-    low = thresholds.get("min_metric_confidence", {}).get("value", 0.3)
-    strong = thresholds.get("strong_call", {}).get("value", 0.6)
-    return "high" if confidence >= strong else "moderate" if confidence >= low else "low"
-
-
-def short_statement(statement: str) -> str:
-    """A side's statement for the summary table: without the list of unusable metrics (the data-quality
-    section lists each reason once), the disclaimer and the confidence (shown beside it)."""
-    start = statement.find(" Not usable: ")
-    end = statement.find(" " + DISCLAIMER)
-    if start >= 0 and end > start:
-        statement = statement[:start] + " Why: see Data quality." + statement[end:]
-    end = statement.find(" " + DISCLAIMER)
-    return statement[:end] if end >= 0 else statement
-
-
 def evidence_text(evidence: dict) -> str:
-    """One piece of evidence in words: side, label, value against the threshold, items, confidence."""
+    """One piece of evidence in words: side, label, value against the threshold, items."""
     unit = str(evidence.get("unit", ""))
     decimals = 0 if unit in ("deg", "%") else 2
     value = evidence.get("value")
@@ -169,9 +202,7 @@ def evidence_text(evidence: dict) -> str:
     items = f"{n} {ITEM_WORDS.get(kind, kind.rstrip('s'))}{'s' if n != 1 else ''}"
     detail = f", {evidence['detail']}" if evidence.get("detail") else ""
     label = evidence.get("label", evidence.get("metric", ""))
-    confidence = float(evidence.get("confidence") or 0)
-    reading = f"{value_text} ({limit}; {items}{detail})"
-    return f"{evidence.get('side', '')} {label}: {reading}; confidence {confidence:.2f}"
+    return f"{str(evidence.get('side', '')).capitalize()} {label}: {value_text} ({limit}; {items}{detail})"
 
 
 def task_spans(folder: Path, task: str) -> list[Span]:
@@ -221,6 +252,7 @@ def family_figures(
         FAMILY_SPAN_NAMES.get(task, "reps"),
         "step or stride" if family.family == "gait" else ITEM_WORDS_BY_TASK.get(task, "rep"),
         lambda m: metric_threshold(context.config, m, norms),
+        near_side=view_of(context)[1] if task != "walk" else None,
     )
     return time_series_figures(plot, metrics)
 
@@ -237,15 +269,12 @@ def build_figures(folder: Path, context: ReportContext) -> list[ReportFigure]:
         figure for family in context.families for figure in family_figures(folder, family, task, context)
     ]
     cards = [card for family in context.families for card in family.measured]
-    figures.append(comparison_figure(cards))
+    # a walk's far foot is timed as well as the near one: only the other tasks grey the far leg
+    figures.append(comparison_figure(cards, near_side=view_of(context)[1] if task != "walk" else None))
     if task == "walk":
         series = read_csv(folder, "metrics_gait_series.csv")
         figures.append(gait_timeline_figure(read_csv(folder, "gait_events.csv"), series))
     return [figure for figure in figures if figure is not None]
-
-
-def _percent(value: object, decimals: int = 0) -> str:
-    return f"{float(value) * 100:.{decimals}f}%" if isinstance(value, int | float) else "unknown"
 
 
 def header_facts(context: ReportContext) -> dict[str, str]:
@@ -280,81 +309,3 @@ def analysis_time_text(stamp: object) -> str:
     except ValueError:
         return str(stamp or "unknown")
     return moment.strftime("%Y-%m-%d %H:%M UTC")
-
-
-def quality_facts(context: ReportContext) -> dict[str, str]:
-    """The quality panel's lines: detection, frame rate and timing uncertainty, size, view fit, people."""
-    quality = context.summary.get("quality", {})
-    timing = quality.get("timing", {})
-    people = context.summary.get("people", {})
-    view = context.movement.get("view", {})
-    interval = timing.get("median_interval_s")
-    half_frame_ms = f"± {interval * 500:.0f} ms" if isinstance(interval, int | float) else "unknown"
-    swaps = context.movement.get("signal", {}).get("left_right_swaps_repaired_frames", 0)
-    height = quality.get("person_height_px")
-    return {
-        "detection": f"{quality.get('n_detected', 0)} of {quality.get('n_frames', 0)} frames "
-        f"({_percent(quality.get('detection_rate'))})",
-        "frame rate": f"{timing.get('effective_fps', 0):.1f} frames/s (from the timestamps); "
-        f"longest gap {timing.get('max_gap_s', 0):.3f} s",
-        "timing uncertainty": f"{half_frame_ms} per event (half a frame interval)",
-        "person size": f"{_percent(quality.get('person_height_fraction'))} of the frame height"
-        + (f" ({height:.0f} px)" if isinstance(height, int | float) else ""),
-        "view fit": f"{view.get('view', 'unknown')}, confidence {view.get('confidence', 0):.2f}, "
-        f"facing {FACING_WORDS.get(str(view.get('facing')), 'unknown')}",
-        "left/right swaps repaired": f"{swaps} frames",
-        "bystanders": bystanders_text(people),
-    }
-
-
-def bystanders_text(people: dict) -> str:
-    """Frames with somebody else in view, the most people in one frame when more than one, and how often
-    the face detector saw a face nobody's pose belongs to."""
-    frames, most = people.get("frames_with_bystanders", 0), people.get("max_in_one_frame", 1)
-    text = f"{frames} frame{'s' if frames != 1 else ''} with somebody else in view"
-    text += f" (at most {most} people in one frame)" if isinstance(most, int) and most > 1 else ""
-    faces = people.get("faces_without_pose") or {}
-    if faces.get("frames"):
-        text += (f"; another face (a person not followed, or a mirror) in {faces['frames']} of "
-                 f"{faces['checked']} frames checked, blurred in the pictures")  # fmt: skip
-    return text
-
-
-def family_note_text(note: str) -> str:
-    """A family note in words ("reference: standing" says what the angles are relative to)."""
-    if note.startswith("reference: "):
-        reference = note.removeprefix("reference: ")
-        if reference == "standing":
-            return "angles are relative to the patient's own two-leg standing"
-        return f"angles are relative to the {reference} (no two-leg standing was found to compare with)"
-    return note
-
-
-def visibility_rows(context: ReportContext) -> list[tuple[str, str]]:
-    """Mean visibility of the hips, knees, ankles and feet as percentages."""
-    visibility = context.summary.get("quality", {}).get("mean_visibility", {})
-    return [(group, _percent(value)) for group, value in visibility.items()]
-
-
-def all_warnings(context: ReportContext) -> list[str]:
-    """Every warning: the summary's, the signal and family notes, and each metric's quality reasons once
-    (with the metrics it applies to)."""
-    by_reason: dict[str, list[str]] = {}
-    for family in context.families:
-        for card in family.cards:
-            for reason in card.reasons:
-                by_reason.setdefault(reason, []).append(card.label)
-    warnings = [*context.summary.get("warnings", []), *context.movement.get("signal", {}).get("notes", [])]
-    for side in context.metrics.get("findings", {}).get("sides", []) if context.usable else []:
-        warnings += [f"Not used for the findings: {text}" for text in side.get("limitations", [])
-                     if not listed_with_cards(str(text), by_reason)]  # fmt: skip
-    for family in context.families:
-        notes = [note for note in family.notes if str(note) not in by_reason]
-        warnings += [f"{family.title}: {family_note_text(str(note))}" for note in notes]
-    warnings += [f"{', '.join(dict.fromkeys(labels))}: {reason}" for reason, labels in by_reason.items()]
-    return list(dict.fromkeys(str(w) for w in warnings))
-
-
-def listed_with_cards(limitation: str, by_reason: dict[str, list[str]]) -> bool:
-    """Whether a finding's limitation ("label: reason" or the reason alone) repeats a card reason."""
-    return limitation in by_reason or limitation.partition(": ")[2] in by_reason

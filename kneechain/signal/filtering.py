@@ -55,6 +55,7 @@ _MAD_TO_SIGMA = 1.4826
 _UNIFORM_JITTER = 0.01  # timestamps within 1% of the median frame period count as a uniform frame rate
 _TIME_EPS_S = 1e-6
 _MIN_HAMPEL_RADIUS = 2  # smaller windows give no reliable median absolute deviation
+HAMPEL_BLOCK = 2048  # frames per block of the Hampel test (about 70 s at 30 frames/s; memory per block)
 
 
 @dataclass(frozen=True)
@@ -212,22 +213,45 @@ def _body_scale_px(track: LandmarkTrack) -> float:
 
 
 def _hampel_outliers(track: LandmarkTrack, keep: np.ndarray, dt_s: float, config: FilterConfig) -> np.ndarray:
-    """(n, 33) True where a kept sample is a Hampel outlier in image x or y (see the module docstring)."""
+    """(n, 33) True where a kept sample is a Hampel outlier in image x or y (see the module docstring).
+    Worked through ``HAMPEL_BLOCK`` frames at a time, so memory stays flat however long the clip is (each
+    window reads only its own neighbours: the result is the same as in one piece)."""
     half = max(1, round(config.hampel_window_s / 2.0 / dt_s))
     xy = np.where(keep[:, :, None], track.image_xyz_px[:, :, :2].astype(np.float64), np.nan)
     padded = np.pad(xy, ((half, half), (0, 0), (0, 0)), constant_values=np.nan)
-    windows = np.lib.stride_tricks.sliding_window_view(padded, 2 * half + 1, axis=0)  # (n, 33, 2, w)
     radius = np.stack(
         [_window_radius(track.t_s, keep[:, k], dt_s, half, config) for k in range(N_KEYPOINTS)], 1
     )
-    outside = np.abs(np.arange(-half, half + 1))[None, None, :] > radius[:, :, None]  # (n, 33, w)
+    floor_px = config.hampel_min_deviation * _body_scale_px(track)
+    outliers = np.zeros(keep.shape, bool)
+    for start in range(0, len(xy), HAMPEL_BLOCK):
+        stop = min(start + HAMPEL_BLOCK, len(xy))
+        block = _HampelBlock(padded[start : stop + 2 * half], xy[start:stop], radius[start:stop], half)
+        outliers[start:stop] = _hampel_block(block, floor_px, config)
+    return keep & outliers
+
+
+@dataclass(frozen=True)
+class _HampelBlock:
+    """A run of frames for the Hampel test: their samples with ``half`` neighbours padded on each side,
+    the samples themselves, and each sample's window radius."""
+
+    padded: np.ndarray
+    xy: np.ndarray
+    radius: np.ndarray
+    half: int
+
+
+def _hampel_block(block: _HampelBlock, floor_px: float, config: FilterConfig) -> np.ndarray:
+    """The Hampel test on one block of frames (see ``_hampel_outliers``)."""
+    half, radius = block.half, block.radius
+    windows = np.lib.stride_tricks.sliding_window_view(block.padded, 2 * half + 1, axis=0)  # (m, 33, 2, w)
+    outside = np.abs(np.arange(-half, half + 1))[None, None, :] > radius[:, :, None]  # (m, 33, w)
     windows = np.where(outside[:, :, None, :], np.nan, windows)
     median, mad = _detrended_median_mad(windows, half)
-    floor_px = config.hampel_min_deviation * _body_scale_px(track)
     threshold = np.maximum(config.hampel_n_sigma * _MAD_TO_SIGMA * mad, floor_px)
     enough = (radius >= _MIN_HAMPEL_RADIUS) & (np.isfinite(windows).sum(axis=3) >= 4).all(axis=2)
-    exceeds = (np.abs(xy - median) > threshold).any(axis=2)
-    return keep & enough & exceeds
+    return enough & (np.abs(block.xy - median) > threshold).any(axis=2)
 
 
 def _detrended_median_mad(windows: np.ndarray, half: int) -> tuple[np.ndarray, np.ndarray]:
