@@ -107,6 +107,16 @@ AgeOption = Annotated[
         help="Patient's age in whole years (1-120), for the header and the walking-speed reference.",
     ),
 ]
+HeightOption = Annotated[
+    float | None,
+    typer.Option("--height-cm", min=50, max=250, help="Patient's standing height: distances also in cm."),
+]
+SexOption = Annotated[
+    Sex | None, typer.Option("--sex", help="Selects sex-specific normal ranges \\[default: the wider range].")
+]
+SideOfPainOption = Annotated[
+    PainSide | None, typer.Option("--side-of-pain", help="The painful knee: its findings lead.")
+]
 ClinicianOption = Annotated[str | None, typer.Option("--clinician", help="Clinician for the report header.")]
 NotesOption = Annotated[str | None, typer.Option("--notes", help="Free-text notes for the report header.")]
 ConfigOption = Annotated[

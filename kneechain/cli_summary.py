@@ -13,16 +13,14 @@ from rich.table import Table
 from rich.text import Text
 
 from kneechain.config import load_config
-from kneechain.findings.text import strength_word
+from kneechain.findings.text import confidence_bands, strength_word
 
 NO_CALL = {"insufficient data": "no call", "none": "no clear pattern"}
 
 
 def knee_rows(findings, config_path: Path | None) -> list[tuple[str, str]]:
     """(``left knee``, ``hip-driven (moderate confidence, 0.52)``) per side; "no call" without enough data."""
-    config = load_config(config_path)
-    low = config.value("confidence.min_metric_confidence")
-    strong = config.value("confidence.strong_call")
+    low, strong = confidence_bands(load_config(config_path))
     rows = []
     for finding in sorted(findings.sides, key=lambda f: f.side):
         if finding.pattern == "insufficient data":

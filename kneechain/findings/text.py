@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from kneechain.config import Config
 from kneechain.findings.model import DISCLAIMER, Evidence
 
 NORM_NAMES = {"female": "for women", "male": "for men", "combined": "for women and men combined"}
@@ -139,3 +140,10 @@ def strength_word(confidence: float, low: float, strong: float) -> str:
     """A confidence in words: "high" from the strong-call confidence ``strong``, "moderate" from the evidence
     floor ``low``, "low" below it (the report's and the command line's words)."""
     return "high" if confidence >= strong else "moderate" if confidence >= low else "low"
+
+
+def confidence_bands(config: Config) -> tuple[float, float]:
+    """The evidence floor and the strong-call confidence of ``config``: where "moderate" and "high" begin
+    (``strength_word``)."""
+    keys = ("confidence.min_metric_confidence", "confidence.strong_call")
+    return float(config.value(keys[0])), float(config.value(keys[1]))

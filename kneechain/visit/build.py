@@ -18,6 +18,7 @@ from kneechain import __version__
 from kneechain.analysis_files import METRICS_FILE, REPORT_FILE, read_json_or_empty, subject_record
 from kneechain.config import Config, config_for_task, config_hash, load_config
 from kneechain.errors import NoPersonError, TrackFormatError, VideoInputError
+from kneechain.findings.text import confidence_bands
 from kneechain.io_atomic import prepare_output_dir, write_json_atomically, write_text_atomically
 from kneechain.io_lock import locked_output_folder
 from kneechain.metrics.compute import SubjectInfo
@@ -196,12 +197,6 @@ def build_visit(inputs: Sequence[Path], output_dir: Path, options: VisitOptions 
         html = render_visit(session, side_of_pain, clips, knees, low, strong)
         write_text_atomically(output_dir / VISIT_HTML, html)
     return VisitResult(output_dir, session, clips, knees)
-
-
-def confidence_bands(config: Config) -> tuple[float, float]:
-    """The evidence floor and the strong-call confidence: where "low", "moderate" and "high" begin."""
-    keys = ("confidence.min_metric_confidence", "confidence.strong_call")
-    return float(config.value(keys[0])), float(config.value(keys[1]))
 
 
 def _saved_pain(folders: Sequence[Path]) -> str | None:
