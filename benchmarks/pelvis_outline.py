@@ -30,7 +30,7 @@ sys.path.insert(0, str(PROJECT_ROOT / "benchmarks"))
 
 from pelvis import HELD_S, REFERENCE_S, mirrored_video  # noqa: E402
 
-from kneechain.pose.estimator import PoseConfig, _create_landmarker  # noqa: E402
+from kneechain.pose.landmarker import PoseConfig, create_landmarker  # noqa: E402
 from kneechain.pose.quiet import silenced_native_stderr  # noqa: E402
 from kneechain.video import iter_frames  # noqa: E402
 
@@ -81,7 +81,7 @@ def outline_series(video: Path) -> pd.DataFrame:
     """Per frame: t_s and the two lines as + = the subject's RIGHT side lower."""
     rows, last_ms = [], -1
     with silenced_native_stderr():
-        landmarker = _create_landmarker(PoseConfig(max_people=1))
+        landmarker = create_landmarker(PoseConfig(max_people=1))
         for frame in iter_frames(video):
             rgb = cv2.cvtColor(frame.image_bgr, cv2.COLOR_BGR2RGB)
             last_ms = max(round(frame.t_s * 1000), last_ms + 1)

@@ -18,7 +18,7 @@ import cv2
 import mediapipe as mp
 import numpy as np
 
-from kneechain.pose.estimator import PoseConfig, _create_landmarker
+from kneechain.pose.landmarker import PoseConfig, create_landmarker
 from kneechain.pose.quiet import silenced_native_stderr
 from kneechain.video import iter_frames
 
@@ -51,7 +51,7 @@ def run_legacy(frames: list[np.ndarray]) -> tuple[np.ndarray, float]:
 def run_tasks(frames: list[np.ndarray], times: list[float]) -> tuple[np.ndarray, float]:
     points = np.full((len(frames), 33, 2), np.nan)
     with silenced_native_stderr():
-        landmarker = _create_landmarker(PoseConfig())
+        landmarker = create_landmarker(PoseConfig())
         start = time.perf_counter()
         for i, (rgb, t_s) in enumerate(zip(frames, times, strict=True)):
             image = mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb)

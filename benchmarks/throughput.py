@@ -6,12 +6,16 @@ Each mode runs in its own process (so peak RSS and CPU time are that mode's alon
            frame (what a single-person tool such as Sports2D runs);
   bare2:   the same with the number of poses kneechain asks for (``PoseConfig.max_people``, 2: bystanders);
   cli:     ``kneechain analyze VIDEO -o TMP --no-cache`` as a user runs it: a cold process, the whole
-           analysis, report and key frames.
-The modes are interleaved ``--repeats`` times and the medians printed (wall time, CPU time, frames/s,
-peak RSS), with the ratios cli/bare1 and cli/bare2 and the machine's load average before and after.
+           analysis, report and key frames (the pose pass on two cores when the clip is long enough);
+  cli1:    the same with ``--cores 1`` (the pose pass in one process).
+The modes are interleaved ``--repeats`` times and the medians printed (wall time, CPU time of the process
+and its children, frames/s, the largest single process's peak RSS, and the peak of the whole process
+tree's RSS sampled every 50 ms: the memory the machine must have), with the ratios cli/bare1 and
+cli/bare2 and the machine's load average before and after.
 
     PYTHONPATH=. python benchmarks/throughput.py                          # 3 s, 1 min from the sample
     PYTHONPATH=. python benchmarks/throughput.py VIDEO --seconds 3 60 600 --repeats 3
+    PYTHONPATH=. python benchmarks/throughput.py --seconds 600 1800 --repeats 1 --modes cli   # long clips
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -83,29 +88,60 @@ def frame_count(video: Path) -> int:
 
 
 CHILD_MODES = {"decode": run_decode, "bare1": run_bare1, "bare2": run_bare2}
-MODES = (*CHILD_MODES, "cli")
+MODES = (*CHILD_MODES, "cli", "cli1")
+Measurement = tuple[float, float, float, float]  # wall s, CPU s, largest process's peak RSS MB, tree's MB
 
 
 def command_of(mode: str, video: Path, out: Path) -> list[str]:
-    if mode == "cli":
-        return [sys.executable, "-m", "kneechain", "analyze", str(video), "-o", str(out), "--no-cache"]
+    if mode.startswith("cli"):
+        cores = ["--cores", "1"] if mode == "cli1" else []
+        return [sys.executable, "-m", "kneechain", "analyze", str(video), "-o", str(out), "--no-cache",
+                *cores]  # fmt: skip
     return [sys.executable, __file__, "--child", mode, str(video)]
 
 
-def measure(mode: str, video: Path) -> tuple[float, float, float]:
-    """(wall seconds, CPU seconds, peak RSS in MB) of one mode in a fresh process."""
+def tree_rss_mb(pid: int) -> float:
+    """Resident memory of ``pid`` and all its descendants now (Linux /proc), in MB."""
+    total_kb, stack = 0, [pid]
+    while stack:
+        current = stack.pop()
+        try:
+            status = Path(f"/proc/{current}/status").read_text()
+            total_kb += int(status.split("VmRSS:")[1].split()[0]) if "VmRSS:" in status else 0
+            for task in Path(f"/proc/{current}/task").iterdir():
+                stack.extend(int(child) for child in (task / "children").read_text().split())
+        except (OSError, ValueError, IndexError):
+            continue  # it ended meanwhile
+    return total_kb / 1024
+
+
+def sample_tree_peak(pid: int, peak: list[float], stop: threading.Event) -> None:
+    while not stop.wait(0.05):
+        peak[0] = max(peak[0], tree_rss_mb(pid))
+
+
+def measure(mode: str, video: Path) -> Measurement:
+    """Wall seconds, CPU seconds (with children), peak RSS of the largest process and of the whole tree."""
     with tempfile.TemporaryDirectory() as out:
         start = time.perf_counter()
         command = command_of(mode, video, Path(out) / "result")
         environment = {**os.environ, "PYTHONPATH": str(ROOT)}
-        process = subprocess.Popen(
-            command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=environment
-        )
+        errors = open(Path(out) / "stderr.txt", "w+")  # noqa: SIM115 - read back on failure
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=errors, env=environment)
+        peak, stop = [0.0], threading.Event()
+        sampler = threading.Thread(target=sample_tree_peak, args=(process.pid, peak, stop), daemon=True)
+        sampler.start()
         _, status, usage = os.wait4(process.pid, 0)
         wall_s = time.perf_counter() - start
+        stop.set()
+        sampler.join()
+        errors.seek(0)
+        tail = errors.read()[-2000:]
+        errors.close()
     if status != 0:
-        raise SystemExit(f"mode {mode} failed on {video}")
-    return wall_s, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024  # ru_maxrss is in KiB on Linux
+        raise SystemExit(f"mode {mode} failed on {video} (wait status {status}):\n{tail}")
+    largest_mb = usage.ru_maxrss / 1024  # KiB on Linux; the largest of the process and its waited children
+    return wall_s, usage.ru_utime + usage.ru_stime, largest_mb, max(peak[0], largest_mb)
 
 
 def cut_video(source: Path, seconds: float, folder: Path) -> Path:
@@ -117,22 +153,25 @@ def cut_video(source: Path, seconds: float, folder: Path) -> Path:
     return target
 
 
-def report(video: Path, repeats: int) -> None:
-    runs: dict[str, list[tuple[float, float, float]]] = {mode: [] for mode in MODES}
+def report(video: Path, repeats: int, modes: list[str]) -> None:
+    runs: dict[str, list[Measurement]] = {mode: [] for mode in modes}
     load_before = os.getloadavg()[0]
     for _ in range(repeats):  # interleaved, so a slow spell of the machine hits every mode alike
-        for mode in MODES:
+        for mode in modes:
             runs[mode].append(measure(mode, video))
     frames = frame_count(video)
-    medians = {mode: tuple(statistics.median(run[i] for run in found) for i in range(3))
+    medians = {mode: tuple(statistics.median(run[i] for run in found) for i in range(4))
                for mode, found in runs.items()}  # fmt: skip
     print(f"\n{video.name}: {frames} frames; {repeats} interleaved runs, medians; "
           f"load average {load_before:.2f} before, {os.getloadavg()[0]:.2f} after")  # fmt: skip
-    print(f"{'mode':8s} {'wall s':>8s} {'CPU s':>8s} {'frames/s':>9s} {'peak RSS MB':>12s}")
-    for mode, (wall_s, cpu_s, rss_mb) in medians.items():
-        print(f"{mode:8s} {wall_s:8.2f} {cpu_s:8.2f} {frames / wall_s:9.1f} {rss_mb:12.0f}")
-    for bare in ("bare1", "bare2"):
-        print(f"cli/{bare} wall-time ratio = {medians['cli'][0] / medians[bare][0]:.3f}")
+    print(f"{'mode':8s} {'wall s':>8s} {'CPU s':>8s} {'frames/s':>9s} {'largest MB':>11s} {'all MB':>7s}")
+    for mode, (wall_s, cpu_s, largest_mb, tree_mb) in medians.items():
+        rates = f"{wall_s:8.2f} {cpu_s:8.2f} {frames / wall_s:9.1f}"
+        print(f"{mode:8s} {rates} {largest_mb:11.0f} {tree_mb:7.0f}")
+    for cli in ("cli", "cli1"):
+        for bare in ("bare1", "bare2"):
+            if cli in medians and bare in medians:
+                print(f"{cli}/{bare} wall-time ratio = {medians[cli][0] / medians[bare][0]:.3f}")
 
 
 def main() -> None:
@@ -140,6 +179,7 @@ def main() -> None:
     parser.add_argument("video", nargs="?", type=Path, default=DEFAULT_SOURCE)
     parser.add_argument("--seconds", nargs="+", type=float, default=[3.0, 60.0], help="clip lengths to test")
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--modes", nargs="+", choices=MODES, default=list(MODES), help="what to run")
     parser.add_argument("--child", nargs=2, metavar=("MODE", "VIDEO"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -148,7 +188,7 @@ def main() -> None:
         return
     with tempfile.TemporaryDirectory() as folder:
         for seconds in args.seconds:
-            report(cut_video(args.video, seconds, Path(folder)), args.repeats)
+            report(cut_video(args.video, seconds, Path(folder)), args.repeats, args.modes)
 
 
 if __name__ == "__main__":

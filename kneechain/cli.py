@@ -153,17 +153,31 @@ def analyze(
     no_cache: Annotated[
         bool, typer.Option("--no-cache", help="Run pose estimation again even if saved poses match.")
     ] = False,
+    cores: Annotated[
+        int | None,
+        typer.Option(
+            "--cores",
+            metavar="N",
+            min=1,
+            max=2,
+            help="Cores for pose estimation: 1, or 2 (the clip's second half on the other core, the same "
+            "results) \\[default: 2 when two are free and the clip has 48 frames or more].",
+            show_default=False,
+        ),
+    ] = None,
     debug: DebugOption = False,
 ) -> None:
     from kneechain.api import AnalysisOptions, ReportOptions, analyze_video
     from kneechain.metrics.compute import SubjectInfo
     from kneechain.movement.pipeline import MovementOptions
+    from kneechain.pose import PoseConfig
 
     console = stderr_console()
     configure_logging(debug, console)
     with user_errors(debug), StageProgress(console) as stages:
         movement = MovementOptions(task=task.value if task else None, view=view.value if view else None)
         options = AnalysisOptions(
+            pose=PoseConfig(processes=cores or 0),
             movement=movement,
             subject=SubjectInfo(height_cm=height_cm, sex=sex.value if sex else None, age_years=age),
             side_of_pain=side_of_pain.value if side_of_pain else None,

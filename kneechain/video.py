@@ -14,7 +14,7 @@ import os
 import re
 import stat
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -64,11 +64,12 @@ class VideoInfo:
 
 @dataclass(frozen=True)
 class Frame:
-    """One decoded, upright frame. ``image_bgr`` is height x width x 3, uint8, OpenCV's BGR order."""
+    """One decoded, upright frame. ``image_bgr`` is height x width x 3, uint8, OpenCV's BGR order (None for
+    a frame ``iter_frames`` was told is not wanted)."""
 
     index: int
     t_s: float
-    image_bgr: np.ndarray
+    image_bgr: np.ndarray | None
 
 
 def hash_file_sha256(path: Path) -> str:
@@ -226,29 +227,52 @@ def probe_video(path: str | os.PathLike) -> VideoInfo:
     return info
 
 
-def iter_frames(path: str | os.PathLike, *, threads: int = 0) -> Iterator[Frame]:
+def _first_frame_ms(capture: cv2.VideoCapture, start: int) -> float | None:
+    """The first frame's container time, then a seek to frame ``start`` (None when ``start`` is 0: the
+    first frame read gives it)."""
+    if start <= 0:
+        return None
+    first_ms = float(capture.get(cv2.CAP_PROP_POS_MSEC)) if capture.grab() else 0.0
+    capture.set(cv2.CAP_PROP_POS_FRAMES, start)
+    return first_ms
+
+
+def iter_frames(
+    path: str | os.PathLike,
+    *,
+    threads: int = 0,
+    wanted: Callable[[int, float], bool] | None = None,
+    start: int = 0,
+) -> Iterator[Frame]:
     """Yield upright frames with container timestamps in seconds, starting at 0.0.
 
     ``threads`` caps OpenCV's own worker threads (0 = OpenCV's default); batch workers pass 1 so parallel
     processes do not oversubscribe the cores. Timestamps are strictly increasing: a frame whose container
-    time does not advance (a broken stream) gets the previous time plus one microsecond.
+    time does not advance (a broken stream) gets the previous time plus one microsecond. ``wanted(index,
+    t_s)``: frames for which it is false come with ``image_bgr=None``; they are still decoded in order but
+    not converted into an image, which saves the colour conversion and rotation. ``start``: seek to that
+    frame first (its index as the container's index gives it, and its own timestamp): a caller that
+    needs exactly the frames of a pass from the start checks their timestamps.
     """
     path = Path(path)
     if threads:
         cv2.setNumThreads(threads)
     capture = _open_capture(path)
     try:
-        first_ms: float | None = None
+        first_ms = _first_frame_ms(capture, start)
         last_t_s = -np.inf
-        index = 0
+        index = start
         while True:
-            ok, image = capture.read()
-            if not ok:
+            if not capture.grab():
                 break
             position_ms = float(capture.get(cv2.CAP_PROP_POS_MSEC))
-            if first_ms is None:
-                first_ms = position_ms  # iPhone .mov clips start at about -30 ms
+            first_ms = position_ms if first_ms is None else first_ms  # iPhone .mov clips start at -30 ms
             t_s = max((position_ms - first_ms) / 1000.0, last_t_s + 1e-6)
+            image = None
+            if wanted is None or wanted(index, t_s):
+                ok, image = capture.retrieve()
+                if not ok:
+                    break
             yield Frame(index=index, t_s=t_s, image_bgr=image)
             last_t_s = t_s
             index += 1

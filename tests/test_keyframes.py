@@ -11,16 +11,18 @@ import pytest
 
 from kneechain.api import POSES_FILE, analyze_video
 from kneechain.movement.view import near_side
+from kneechain.report import keyframes
 from kneechain.report.face_blur import FACE_KEYPOINTS, blur_faces, face_ellipse, face_mask
 from kneechain.report.keyframes import (
     KEYFRAMES_FILE,
     LONG_SIDE_PX,
     crop_for_report,
+    read_frames_at,
     spread_evenly,
     write_key_frames,
 )
 from kneechain.video import iter_frames
-from tests.conftest import SAMPLE_DIR, cached_poses
+from tests.conftest import SAMPLE_DIR, SHARED_VIDEOS, cached_poses, require_shared
 
 TRUE_BOTTOMS_S = (2.0, 4.0, 6.0)  # programmed rep bottoms of sample_videos/squat_front.mp4
 
@@ -182,3 +184,29 @@ def test_bystanders_faces_are_blurred_too():
         | face_mask(frame.shape, face_ellipse(face_at(300, 150)))
     )
     assert np.array_equal(blurred[outside], frame[outside])
+
+
+def frames_in_order(video) -> tuple[np.ndarray, list[np.ndarray]]:
+    frames = list(iter_frames(video))
+    return np.array([frame.t_s for frame in frames]), [frame.image_bgr for frame in frames]
+
+
+@pytest.mark.parametrize("margin", [2, 0])
+@pytest.mark.parametrize(
+    "name", ["sample", "squat_front_01_overhead_bad.mov", "squat_side_02_overhead_subjB.mov"]
+)
+def test_key_frames_by_seeking_are_the_frames_of_a_full_pass(name, margin, monkeypatch):
+    """The two .mov clips start at -30 ms and a seek there can land a frame late (at frames 48-51): the
+    timestamps show it. With no margin before the frame such a seek passes it and the video is read from
+    the start instead."""
+    video = SAMPLE_DIR / "squat_front.mp4" if name == "sample" else require_shared(SHARED_VIDEOS / name)
+    monkeypatch.setattr(keyframes, "SEEK_MARGIN_FRAMES", margin)
+    times_s, images = frames_in_order(video)
+    n = len(times_s)
+    indices = [0, 1, n // 3, 48, 51, n - 3]
+    wanted = [times_s[i] for i in indices] + [times_s[n // 2] + 0.004, times_s[-1] + 1.0]
+    found = read_frames_at(video, wanted, times_s)
+    assert sorted(found) == sorted(wanted)
+    for target, image in found.items():
+        nearest = int(np.argmin(np.abs(times_s - target)))
+        assert np.array_equal(image, images[nearest]), target

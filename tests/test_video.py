@@ -86,3 +86,18 @@ def test_common_containers_and_codecs_decode(video_dir, name, codec, expected_co
     assert len(frames) == 30
     assert all(f.image_bgr.shape == (240, 320, 3) for f in frames)
     assert np.all(np.diff([f.t_s for f in frames]) > 0)
+
+
+def test_unwanted_frames_keep_their_index_and_time_but_no_image(sample_squat):
+    every = list(iter_frames(sample_squat))
+    some = list(iter_frames(sample_squat, wanted=lambda index, _t_s: index % 3 == 0))
+    assert [(f.index, f.t_s) for f in some] == [(f.index, f.t_s) for f in every]
+    assert all((f.image_bgr is None) == (f.index % 3 != 0) for f in some)
+    assert all(np.array_equal(a.image_bgr, b.image_bgr) for a, b in zip(every[::3], some[::3], strict=True))
+
+
+def test_a_pass_from_a_later_frame_gives_the_same_frames_and_times(sample_squat):
+    every = list(iter_frames(sample_squat))
+    later = list(iter_frames(sample_squat, start=100))
+    assert [(f.index, f.t_s) for f in later] == [(f.index, f.t_s) for f in every[100:]]
+    assert all(np.array_equal(a.image_bgr, b.image_bgr) for a, b in zip(every[100:], later, strict=True))

@@ -153,7 +153,9 @@ def analyze_one(job: dict, output_root: str, options: dict) -> dict:
         from kneechain.pose import PoseConfig
 
         analysis = AnalysisOptions(
-            pose=PoseConfig(decode_threads=1, max_people=options["max_people"]),
+            pose=PoseConfig(
+                decode_threads=1, max_people=options["max_people"], processes=options.get("pose_processes", 1)
+            ),
             movement=MovementOptions(task=job["task"]),
             subject=SubjectInfo(height_cm=job["height_cm"], sex=job["sex"], age_years=job.get("age_years")),
             side_of_pain=job["side_of_pain"],
@@ -350,7 +352,8 @@ def _loop(todo, output_root, options, executor, manifest, outcome, reporter) -> 
     queue = list(todo)
     in_flight: dict = {}  # future -> (slot, job)
     free_slots = list(range(executor.slots))
-    worker_options = asdict(options)
+    # one video per core: a lone worker may give its video's second half to the other core
+    worker_options = {**asdict(options), "pose_processes": 0 if executor.slots == 1 else 1}
     try:
         while queue or in_flight:
             while queue and free_slots and not (options.fail_fast and outcome.failed):

@@ -145,12 +145,18 @@ def count_untracked_faces(video_path, pose_faces_px: np.ndarray, every_s: float 
     detect, a face in a mirror): ``{"frames": n, "checked": m}`` over one frame every ``every_s``.
     ``pose_faces_px``: (n_frames, p, 11, 2) face points of every pose (``face_blur.bystander_faces_px``)."""
     checked = untracked = 0
-    due_s = 0.0
+    due_s = [0.0]
+
+    def is_due(index: int, t_s: float) -> bool:  # the other frames are decoded but not converted
+        if t_s < due_s[0] or index >= len(pose_faces_px):
+            return False
+        due_s[0] = t_s + every_s
+        return True
+
     with FaceFinder() as finder:
-        for frame in iter_frames(video_path):
-            if frame.t_s < due_s or frame.index >= len(pose_faces_px):
-                continue
-            due_s = frame.t_s + every_s
-            checked += 1
-            untracked += bool(untracked_faces(finder.find(frame.image_bgr), pose_faces_px[frame.index]))
+        for frame in iter_frames(video_path, wanted=is_due):
+            if frame.image_bgr is not None:
+                checked += 1
+                found = finder.find(frame.image_bgr)
+                untracked += bool(untracked_faces(found, pose_faces_px[frame.index]))
     return {"frames": untracked, "checked": checked}

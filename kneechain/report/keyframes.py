@@ -60,6 +60,7 @@ HEAD_ABOVE_EYES = 0.08  # the top of the head lies about this far above the eyes
 JPEG_QUALITY = 85
 KEYFRAMES_FILE = "keyframes.json"
 LOW_CONFIDENCE = 0.5
+SEEK_MARGIN_FRAMES = 2  # a key frame is read from this many frames before it (a seek may land one late)
 
 
 @dataclass(frozen=True)
@@ -260,23 +261,36 @@ def select_key_moments(movement: MovementAnalysis, metrics: Mapping[str, MetricS
 
 
 # --------------------------------------------------------------------------------------- frames, drawing
-def read_frames_at(video_path: str | os.PathLike, times_s: list[float]) -> dict[float, np.ndarray]:
-    """The decoded frame nearest to each time (by its timestamp), streaming through the video once and
-    stopping after the last one needed."""
-    wanted = sorted(set(times_s))
+def read_frames_at(video_path: str | os.PathLike, times_s: list[float], frame_times_s: np.ndarray
+                   ) -> dict[float, np.ndarray]:  # fmt: skip
+    """The decoded frame nearest to each time (by its timestamp; ties to the later frame).
+    ``frame_times_s``: every frame's time (the track's), to seek to a few frames before each time instead
+    of decoding the whole video up to it. A seek can land a frame late on some containers (iPhone .mov
+    clips that start at -30 ms); the frames' own timestamps show it, and where the seek passed the time the
+    video is read from the start instead, so the frame is always the one a full pass gives."""
     found: dict[float, np.ndarray] = {}
-    previous = None
-    for frame in iter_frames(video_path):
-        while wanted and frame.t_s >= wanted[0]:
-            target = wanted.pop(0)
-            closer = previous is not None and abs(previous.t_s - target) < abs(frame.t_s - target)
-            found[target] = (previous if closer else frame).image_bgr
-        if not wanted:
-            break
-        previous = frame
-    if wanted and previous is not None:  # times after the last frame
-        found.update({target: previous.image_bgr for target in wanted})
+    for target in sorted(set(times_s)):
+        nearest = int(np.argmin(np.abs(np.asarray(frame_times_s) - target))) if len(frame_times_s) else 0
+        image = _frame_nearest(video_path, target, start=max(nearest - SEEK_MARGIN_FRAMES, 0))
+        if image is None:
+            image = _frame_nearest(video_path, target, start=0)
+        if image is not None:
+            found[target] = image
     return found
+
+
+def _frame_nearest(video_path: str | os.PathLike, target_s: float, start: int) -> np.ndarray | None:
+    """The frame nearest ``target_s``, reading from frame ``start`` on; None when the first frame read is
+    already past it (after a seek: an earlier frame may be nearer)."""
+    previous = None
+    for frame in iter_frames(video_path, start=start):
+        if frame.t_s >= target_s:
+            if previous is None:
+                return frame.image_bgr if start == 0 or frame.t_s == target_s else None
+            closer = abs(previous.t_s - target_s) < abs(frame.t_s - target_s)
+            return (previous if closer else frame).image_bgr
+        previous = frame
+    return previous.image_bgr if previous is not None else None  # a time after the last frame
 
 
 def subject_box(points_px: np.ndarray, image_shape: tuple[int, ...]) -> tuple[int, int, int, int]:
@@ -344,7 +358,7 @@ def write_key_frames(video_path: str | os.PathLike, analysis_dir: str | os.PathL
     for faces no pose belongs to."""
     analysis_dir = Path(analysis_dir)
     moments = select_key_moments(movement, metrics)
-    frames = read_frames_at(video_path, [m.t_s for m in moments]) if moments else {}
+    frames = read_frames_at(video_path, [m.t_s for m in moments], track.t_s) if moments else {}
     entries = []
     for moment in moments:
         if moment.t_s not in frames:

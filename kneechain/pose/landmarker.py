@@ -1,0 +1,133 @@
+"""The landmarker itself: MediaPipe's PoseLandmarker (BlazePose full, VIDEO mode, CPU) streamed over a
+video's frames, each frame's result as small arrays. ``estimator`` turns a whole pass into
+``PoseCandidates``; ``two_cores`` runs two passes at once."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import cv2
+import mediapipe as mp
+import numpy as np
+from mediapipe.tasks.python import BaseOptions, vision
+
+from kneechain.pose.model_bundle import load_model_bundle
+from kneechain.pose.quiet import silenced_native_stderr
+from kneechain.pose.silhouette import silhouette_points_px
+from kneechain.track import N_KEYPOINTS, N_MEDIAPIPE
+from kneechain.video import iter_frames
+
+
+@dataclass(frozen=True)
+class PoseConfig:
+    """Settings of the pose model. Changing any of them invalidates cached tracks."""
+
+    min_detection_confidence: float = 0.5
+    min_presence_confidence: float = 0.5
+    min_tracking_confidence: float = 0.5
+    # Poses per frame. 2 lets kneechain tell the patient from a bystander (a PT, another patient) and
+    # costs about 35% speed (the person detector then runs on every frame); 1 is for clips with one person.
+    max_people: int = 2
+    # Threads OpenCV may use for decoding and colour conversion (0 = OpenCV's default). MediaPipe's
+    # inference itself runs on one core in these builds.
+    decode_threads: int = 0
+    # Processes for the pose pass: 1 in order, 2 the second half on another core (``two_cores``: the
+    # same landmarks), 0 two when two cores are free and the clip is long enough.
+    processes: int = 0
+
+    def cache_key(self) -> dict:
+        """The settings that change the landmarks (thread and process counts do not)."""
+        settings = asdict(self)
+        settings.pop("decode_threads")
+        settings.pop("processes")
+        return settings
+
+
+FrameEntry = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]  # present, image xyz px, visibility, world
+
+
+def frame_entry(result, width_px: int, height_px: int, max_people: int) -> FrameEntry:
+    """One frame's landmarker result as small arrays with a slot axis of length ``max_people``."""
+    p = max_people
+    present = np.zeros(p, bool)
+    image = np.full((p, N_KEYPOINTS, 4), np.nan, np.float32)
+    world = np.full((p, N_KEYPOINTS, 3), np.nan, np.float32)
+    for slot, (landmarks, world_landmarks) in enumerate(
+        zip(result.pose_landmarks[:p], result.pose_world_landmarks[:p], strict=True)
+    ):
+        present[slot] = True
+        image[slot, :N_MEDIAPIPE] = [(q.x, q.y, q.z, q.visibility) for q in landmarks]
+        world[slot, :N_MEDIAPIPE] = [(q.x, q.y, q.z) for q in world_landmarks]
+    # Normalised x, y are fractions of width and height; z is on the same scale as x.
+    image[..., :3] *= np.array([width_px, height_px, width_px], np.float32)
+    for slot, mask in enumerate((result.segmentation_masks or [])[: int(present.sum())]):
+        points = silhouette_points_px(mask.numpy_view(), image[slot, :N_MEDIAPIPE, :2])
+        image[slot, N_MEDIAPIPE:, :2] = points
+        image[slot, N_MEDIAPIPE:, 3] = np.isfinite(points).all(axis=1)  # 1 seen, 0 not
+    return present, image[..., :3], image[..., 3], world
+
+
+def same_entry(a: FrameEntry, b: FrameEntry) -> bool:
+    """Whether two results for one frame are bit for bit the same (NaN equal to NaN)."""
+    return all(np.array_equal(x, y, equal_nan=x.dtype.kind == "f") for x, y in zip(a, b, strict=True))
+
+
+@dataclass
+class FrameBuffers:
+    """Per-frame results collected while streaming (lists of small arrays, stacked once at the end)."""
+
+    t_s: list[float] = field(default_factory=list)
+    entries: list[FrameEntry] = field(default_factory=list)
+
+    def append(self, t_s: float, entry: FrameEntry) -> None:
+        self.t_s.append(t_s)
+        self.entries.append(entry)
+
+    def stacked(self, max_people: int) -> tuple[np.ndarray, ...]:
+        """present (n, p), image xyz px (n, p, k, 3), visibility (n, p, k), world xyz m (n, p, k, 3)."""
+        n, p = len(self.t_s), max_people
+        shapes = ((n, p), (n, p, N_KEYPOINTS, 3), (n, p, N_KEYPOINTS), (n, p, N_KEYPOINTS, 3))
+        columns = zip(*self.entries, strict=True) if n else ([],) * 4
+        return tuple(
+            np.asarray(list(column), dtype).reshape(shape)
+            for column, dtype, shape in zip(columns, (bool, *(np.float32,) * 3), shapes, strict=True)
+        )
+
+
+def create_landmarker(config: PoseConfig) -> vision.PoseLandmarker:
+    bundle = load_model_bundle()
+    options = vision.PoseLandmarkerOptions(
+        base_options=BaseOptions(model_asset_buffer=bundle.content, delegate=BaseOptions.Delegate.CPU),
+        running_mode=vision.RunningMode.VIDEO,
+        num_poses=config.max_people,
+        min_pose_detection_confidence=config.min_detection_confidence,
+        min_pose_presence_confidence=config.min_presence_confidence,
+        min_tracking_confidence=config.min_tracking_confidence,
+        output_segmentation_masks=True,  # for the silhouette points under the feet (``silhouette``)
+    )
+    return vision.PoseLandmarker.create_from_options(options)
+
+
+def landmark_frames(
+    video_path: Path, config: PoseConfig, start: int = 0
+) -> Iterator[tuple[int, float, FrameEntry]]:
+    """(index, t_s, entry) for every frame from ``start`` on (reached by a seek: see ``iter_frames``),
+    streamed through the landmarker. MediaPipe's native log lines come at model creation and whenever its
+    tracker first runs a graph branch (any frame), so fd 2 stays silenced for the whole run; a progress
+    display must write to its own duplicate of stderr (the CLI does)."""
+    last_ms = -1
+    with silenced_native_stderr():
+        landmarker = create_landmarker(config)
+        try:
+            for frame in iter_frames(video_path, threads=config.decode_threads, start=start):
+                timestamp_ms = max(round(frame.t_s * 1000.0), last_ms + 1)  # Tasks needs increasing ms
+                last_ms = timestamp_ms
+                rgb = cv2.cvtColor(frame.image_bgr, cv2.COLOR_BGR2RGB)
+                image = mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb)
+                result = landmarker.detect_for_video(image, timestamp_ms)
+                entry = frame_entry(result, rgb.shape[1], rgb.shape[0], config.max_people)
+                yield frame.index, frame.t_s, entry
+        finally:
+            landmarker.close()

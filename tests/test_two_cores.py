@@ -1,0 +1,66 @@
+"""The pose pass on two cores gives the very landmarks of one pass in order: where the passes meet, when
+they never meet (two people tracked), and when the second process fails."""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pytest
+
+from kneechain.pose import PoseConfig, estimate_poses, two_cores
+from kneechain.video import probe_video
+from tests.conftest import SHARED_VIDEOS, require_shared
+
+ARRAYS = ("t_s", "present", "image_xyz_px", "visibility", "world_xyz_m")
+
+
+def assert_same_poses(a, b) -> None:
+    for name in ARRAYS:
+        assert np.array_equal(getattr(a, name), getattr(b, name), equal_nan=True), name
+
+
+def test_two_cores_meet_and_give_the_landmarks_of_one_pass(sample_squat, caplog):
+    in_order = estimate_poses(sample_squat, PoseConfig(processes=1))
+    with caplog.at_level(logging.INFO, logger="kneechain.pose.two_cores"):
+        split = estimate_poses(sample_squat, PoseConfig(processes=2))
+    assert_same_poses(in_order, split)
+    start = two_cores.split_frame(probe_video(sample_squat).frame_count)
+    assert f"met at frame {start} of" in caplog.text  # one person: the passes agree at once
+
+
+def test_two_tracked_people_never_meet_and_the_first_pass_does_the_whole_clip(caplog):
+    clip = require_shared(SHARED_VIDEOS / "two_people_balance_cam04.mp4")
+    in_order = estimate_poses(clip, PoseConfig(processes=1))
+    assert in_order.present.all()  # both people in every frame: the tracker's crops carry over
+    with caplog.at_level(logging.INFO, logger="kneechain.pose.two_cores"):
+        split = estimate_poses(clip, PoseConfig(processes=2))
+    assert "never met" in caplog.text
+    assert_same_poses(in_order, split)
+
+
+def test_a_failed_second_process_changes_nothing(short_person_clip, monkeypatch, caplog):
+    in_order = estimate_poses(short_person_clip, PoseConfig(processes=1))
+    monkeypatch.setattr(two_cores, "SECOND_PASS_MODULE", "kneechain.no_such_module")
+    with caplog.at_level(logging.INFO, logger="kneechain.pose.two_cores"):
+        split = estimate_poses(short_person_clip, PoseConfig(processes=2))
+    assert "never met" in caplog.text
+    assert_same_poses(in_order, split)
+
+
+@pytest.mark.parametrize(
+    ("processes", "cores", "frames", "expected"),
+    [
+        (1, 2, 1000, False),
+        (2, 1, 10, True),
+        (0, 2, 1000, True),
+        (0, 1, 1000, False),
+        (0, 2, 40, False),
+        (0, 2, 60, True),
+    ],
+)
+def test_when_two_cores_are_used(processes, cores, frames, expected, monkeypatch, sample_squat):
+    monkeypatch.setattr(two_cores, "usable_cores", lambda: cores)
+    info = probe_video(sample_squat)
+    info = type(info)(**{**info.to_dict(), "frame_count": frames})
+    assert two_cores.wants_two_cores(PoseConfig(processes=processes), info) is expected
