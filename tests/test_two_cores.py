@@ -64,3 +64,10 @@ def test_when_two_cores_are_used(processes, cores, frames, expected, monkeypatch
     info = probe_video(sample_squat)
     info = type(info)(**{**info.to_dict(), "frame_count": frames})
     assert two_cores.wants_two_cores(PoseConfig(processes=processes), info) is expected
+
+
+def test_a_silent_second_process_counts_as_failed(monkeypatch):
+    monkeypatch.setattr(two_cores, "SECOND_PASS_SILENCE_S", 0.01)
+    second = two_cores._SecondPass(process=None)  # nothing ever arrives
+    second.receive(block=True)
+    assert second.state == "failed"

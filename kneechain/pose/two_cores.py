@@ -47,6 +47,7 @@ SECOND_PASS_MODULE = "kneechain.pose.second_half"
 # lag on (measured, whole `analyze` runs, medians of 3: 62 frames 5.23 -> 4.42 s, 92 frames 7.33 -> 6.59 s).
 SECOND_PASS_LAG_FRAMES = 24
 MIN_FRAMES_FOR_TWO_CORES = 2 * SECOND_PASS_LAG_FRAMES
+SECOND_PASS_SILENCE_S = 60.0  # it sends 8 frames at a time, about 3 a second: this long silent, it hangs
 _DONE, _FAILED = "done", "failed"
 
 
@@ -88,11 +89,14 @@ class _SecondPass:
             self.inbox.put(_FAILED)
 
     def receive(self, block: bool = False) -> None:
-        """Move what has arrived into ``results``; with ``block``, wait for at least one message."""
+        """Move what has arrived into ``results``; with ``block``, wait for at least one message (a second
+        process silent for ``SECOND_PASS_SILENCE_S`` counts as failed)."""
         while self.state == "running":
             try:
-                message = self.inbox.get(block=block)
+                message = self.inbox.get(block=block, timeout=SECOND_PASS_SILENCE_S if block else None)
             except queue.Empty:
+                if block:
+                    self.state = _FAILED
                 return
             block = False
             if isinstance(message, str):
