@@ -145,12 +145,13 @@ def count_untracked_faces(video_path, pose_faces_px: np.ndarray, every_s: float 
     detect, a face in a mirror): ``{"frames": n, "checked": m}`` over one frame every ``every_s``.
     ``pose_faces_px``: (n_frames, p, 11, 2) face points of every pose (``face_blur.bystander_faces_px``)."""
     checked = untracked = 0
-    due_s = [0.0]
+    due_s = 0.0
 
     def is_due(index: int, t_s: float) -> bool:  # the other frames are decoded but not converted
-        if t_s < due_s[0] or index >= len(pose_faces_px):
+        nonlocal due_s
+        if t_s < due_s or index >= len(pose_faces_px):
             return False
-        due_s[0] = t_s + every_s
+        due_s = t_s + every_s
         return True
 
     with FaceFinder() as finder:

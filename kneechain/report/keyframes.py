@@ -269,8 +269,9 @@ def read_frames_at(video_path: str | os.PathLike, times_s: list[float], frame_ti
     clips that start at -30 ms); the frames' own timestamps show it, and where the seek passed the time the
     video is read from the start instead, so the frame is always the one a full pass gives."""
     found: dict[float, np.ndarray] = {}
+    frame_times_s = np.asarray(frame_times_s)
     for target in sorted(set(times_s)):
-        nearest = int(np.argmin(np.abs(np.asarray(frame_times_s) - target))) if len(frame_times_s) else 0
+        nearest = int(np.argmin(np.abs(frame_times_s - target))) if len(frame_times_s) else 0
         image = _frame_nearest(video_path, target, start=max(nearest - SEEK_MARGIN_FRAMES, 0))
         if image is None:
             image = _frame_nearest(video_path, target, start=0)
