@@ -17,18 +17,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-import pyarrow as pa
-import pyarrow.parquet as pq
 
 from kneechain.errors import TrackFormatError
-from kneechain.io_atomic import atomic_output_path
 from kneechain.track import (
     N_KEYPOINTS,
     LandmarkTrack,
     keypoint_arrays,
     keypoint_columns,
     read_kneechain_table,
-    with_kneechain_metadata,
+    write_kneechain_table,
 )
 from kneechain.video import VideoInfo
 
@@ -79,22 +76,24 @@ class PoseCandidates:
         )
 
     def save(self, path: str | os.PathLike) -> None:
-        """Write as Parquet, atomically."""
+        """Write as Parquet (a row per frame and slot), atomically."""
         n, p = self.present.shape
-        columns = {
-            "frame_index": np.repeat(np.arange(n, dtype=np.int64), p),
-            "t_s": np.repeat(self.t_s, p),
-            "slot": np.tile(np.arange(p, dtype=np.int16), n),
-            "present": self.present.reshape(-1),
+        write_kneechain_table(Path(path), self._columns, n * p, self.video, self.provenance)
+
+    def _columns(self, rows: slice) -> dict[str, np.ndarray]:
+        n, p = self.present.shape
+        row = np.arange(*rows.indices(n * p))
+        return {
+            "frame_index": row // p,
+            "t_s": self.t_s[row // p],
+            "slot": (row % p).astype(np.int16),
+            "present": self.present.reshape(-1)[rows],
             **keypoint_columns(
-                self.image_xyz_px.reshape(n * p, N_KEYPOINTS, 3),
-                self.visibility.reshape(n * p, N_KEYPOINTS),
-                self.world_xyz_m.reshape(n * p, N_KEYPOINTS, 3),
+                self.image_xyz_px.reshape(n * p, N_KEYPOINTS, 3)[rows],
+                self.visibility.reshape(n * p, N_KEYPOINTS)[rows],
+                self.world_xyz_m.reshape(n * p, N_KEYPOINTS, 3)[rows],
             ),
         }
-        table = with_kneechain_metadata(pa.table(columns), self.video, self.provenance)
-        with atomic_output_path(Path(path)) as temporary:
-            pq.write_table(table, temporary, compression="zstd")
 
 
 def load_candidates(path: str | os.PathLike) -> PoseCandidates:

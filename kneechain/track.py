@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -60,6 +60,7 @@ N_KEYPOINTS = len(KEYPOINT_NAMES)
 _IMAGE_SUFFIXES = ("x_px", "y_px", "z_px")
 _WORLD_SUFFIXES = ("wx_m", "wy_m", "wz_m")
 _METADATA_KEY = b"kneechain"
+SAVE_BLOCK_ROWS = 8192  # rows per Parquet row group, built and written one at a time
 
 
 @dataclass(frozen=True, eq=False)
@@ -139,17 +140,15 @@ class LandmarkTrack:
 
     def save(self, path: str | os.PathLike) -> None:
         """Write the track as Parquet, atomically (a temporary file renamed into place)."""
-        with atomic_output_path(Path(path)) as temporary:
-            pq.write_table(self._to_arrow(), temporary, compression="zstd")
+        write_kneechain_table(Path(path), self._columns, self.n_frames, self.video, self.provenance)
 
-    def _to_arrow(self) -> pa.Table:
-        columns: dict[str, np.ndarray] = {
-            "frame_index": self.frame_index.astype(np.int64),
-            "t_s": self.t_s.astype(np.float64),
-            "detected": self.detected.astype(bool),
-            **keypoint_columns(self.image_xyz_px, self.visibility, self.world_xyz_m),
+    def _columns(self, rows: slice) -> dict[str, np.ndarray]:
+        return {
+            "frame_index": self.frame_index[rows].astype(np.int64),
+            "t_s": self.t_s[rows].astype(np.float64),
+            "detected": self.detected[rows].astype(bool),
+            **keypoint_columns(self.image_xyz_px[rows], self.visibility[rows], self.world_xyz_m[rows]),
         }
-        return with_kneechain_metadata(pa.table(columns), self.video, self.provenance)
 
 
 def keypoint_columns(image_xyz_px: np.ndarray, visibility: np.ndarray, world_xyz_m: np.ndarray) -> dict:
@@ -180,6 +179,21 @@ def with_kneechain_metadata(table: pa.Table, video: VideoInfo, provenance: Mappi
         "provenance": dict(provenance),
     }
     return table.replace_schema_metadata({_METADATA_KEY: json.dumps(metadata, sort_keys=True)})
+
+
+def write_kneechain_table(path: Path, columns_of: Callable[[slice], dict], n_rows: int, video: VideoInfo,
+                          provenance: Mapping[str, object]) -> None:  # fmt: skip
+    """Write rows 0 to ``n_rows`` as Parquet with kneechain's metadata, atomically, one block of rows at a
+    time (``columns_of(rows)``: that block's columns), so that the table never exists whole in memory (a
+    30-minute clip's poses are 110 MB)."""
+    blocks = [slice(start, start + SAVE_BLOCK_ROWS) for start in range(0, max(n_rows, 1), SAVE_BLOCK_ROWS)]
+    schema = with_kneechain_metadata(pa.table(columns_of(blocks[0])), video, provenance).schema
+    with (
+        atomic_output_path(path) as temporary,
+        pq.ParquetWriter(temporary, schema, compression="zstd") as out,
+    ):
+        for rows in blocks:
+            out.write_table(pa.table(columns_of(rows), schema=schema))
 
 
 def read_kneechain_table(path: Path, what: str) -> tuple[pa.Table, dict]:

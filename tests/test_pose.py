@@ -17,6 +17,7 @@ from kneechain.errors import EXIT_UNUSABLE
 from kneechain.movement.subject import select_subject
 from kneechain.pose import PoseConfig, estimate_poses
 from kneechain.pose.model_bundle import load_model_bundle
+from kneechain.pose.quiet import silenced_native_stderr
 from kneechain.video import iter_frames
 
 
@@ -108,3 +109,15 @@ def test_summary_written_offline_is_valid_json(offline_run):
     _, out = offline_run
     summary = json.loads((out / "summary.json").read_text())
     assert summary["quality"]["n_frames"] == 30
+
+
+def test_overlapping_quiet_blocks_in_two_threads_restore_stderr_when_the_last_ends(capfd):
+    # the two-core pose pass opens and closes its two blocks in either order
+    first, second = silenced_native_stderr(), silenced_native_stderr()
+    first.__enter__()
+    second.__enter__()
+    first.__exit__(None, None, None)  # the first pass ends while the second still runs
+    os.write(2, b"model chatter\n")
+    second.__exit__(None, None, None)
+    os.write(2, b"ours\n")
+    assert capfd.readouterr().err == "ours\n"

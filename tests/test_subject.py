@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from kneechain import track as track_module
 from kneechain.candidates import PoseCandidates, load_candidates
 from kneechain.movement.subject import select_subject
 from kneechain.track import N_KEYPOINTS
@@ -93,13 +94,14 @@ def test_nobody_gives_an_empty_track():
     assert not selection.track.detected.any()
 
 
-def test_candidates_round_trip(tmp_path):
-    candidates = make_candidates([[walker(i), bystander(i)] for i in range(5)])
+@pytest.mark.parametrize("block_rows", [8192, 3])  # 3: row groups that end in the middle of a frame
+def test_candidates_round_trip(block_rows, tmp_path, monkeypatch):
+    monkeypatch.setattr(track_module, "SAVE_BLOCK_ROWS", block_rows)
+    candidates = make_candidates([[walker(i), bystander(i)] for i in range(5)] + [[walker(5)]])
     candidates.save(tmp_path / "poses.parquet")
     loaded = load_candidates(tmp_path / "poses.parquet")
-    assert np.array_equal(loaded.image_xyz_px, candidates.image_xyz_px, equal_nan=True)
-    assert np.array_equal(loaded.present, candidates.present)
-    assert np.allclose(loaded.t_s, candidates.t_s)
+    for name in ("t_s", "present", "image_xyz_px", "visibility", "world_xyz_m"):
+        assert np.array_equal(getattr(loaded, name), getattr(candidates, name), equal_nan=True), name
 
 
 @pytest.mark.slow

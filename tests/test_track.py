@@ -8,6 +8,7 @@ import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
+from kneechain import track as track_module
 from kneechain.errors import TrackFormatError
 from kneechain.track import (
     KEYPOINT_INDEX,
@@ -64,7 +65,9 @@ def test_named_access_and_detection_rate():
     assert track.detection_rate == pytest.approx(0.8)
 
 
-def test_round_trip_keeps_every_value(tmp_path):
+@pytest.mark.parametrize("block_rows", [8192, 2, 1])  # one row group; several, the last one short; one a row
+def test_round_trip_keeps_every_value(block_rows, tmp_path, monkeypatch):
+    monkeypatch.setattr(track_module, "SAVE_BLOCK_ROWS", block_rows)
     track = make_track()
     path = tmp_path / "track.parquet"
     track.save(path)
@@ -73,6 +76,7 @@ def test_round_trip_keeps_every_value(tmp_path):
         assert np.array_equal(getattr(loaded, name), getattr(track, name), equal_nan=True), name
     assert loaded.video == VIDEO
     assert dict(loaded.provenance) == dict(track.provenance)
+    assert pq.ParquetFile(path).num_row_groups == -(-track.n_frames // block_rows)
 
 
 def test_saved_file_is_one_row_per_frame_with_named_columns(tmp_path):

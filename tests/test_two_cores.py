@@ -1,14 +1,17 @@
 """The pose pass on two cores gives the very landmarks of one pass in order: where the passes meet, when
-they never meet (two people tracked), and when the second process fails."""
+they never meet (two people tracked), and when the second pass fails or hangs."""
 
 from __future__ import annotations
 
 import logging
+from contextlib import closing
+from itertools import islice
 
 import numpy as np
 import pytest
 
 from kneechain.pose import PoseConfig, estimate_poses, two_cores
+from kneechain.track import N_KEYPOINTS
 from kneechain.video import probe_video
 from tests.conftest import SHARED_VIDEOS, require_shared
 
@@ -39,13 +42,20 @@ def test_two_tracked_people_never_meet_and_the_first_pass_does_the_whole_clip(ca
     assert_same_poses(in_order, split)
 
 
-def test_a_failed_second_process_changes_nothing(short_person_clip, monkeypatch, caplog):
+def _failing_frames(video_path, config, start):
+    with closing(two_cores.landmark_frames(video_path, config, start)) as frames:
+        yield from islice(frames, 3)
+    raise OSError("the disk went away")
+
+
+@pytest.mark.parametrize("second_frames", [_failing_frames, lambda *args: iter(())])
+def test_a_failed_second_pass_changes_nothing(second_frames, short_person_clip, monkeypatch, caplog):
     in_order = estimate_poses(short_person_clip, PoseConfig(processes=1))
-    monkeypatch.setattr(two_cores, "SECOND_PASS_MODULE", "kneechain.no_such_module")
+    monkeypatch.setattr(two_cores, "_second_pass_frames", second_frames)
     with caplog.at_level(logging.INFO, logger="kneechain.pose.two_cores"):
         split = estimate_poses(short_person_clip, PoseConfig(processes=2))
-    assert "never met" in caplog.text
     assert_same_poses(in_order, split)
+    assert "never met" in caplog.text  # it failed mid-way, or ended with no frame: the first pass did all
 
 
 @pytest.mark.parametrize(
@@ -55,7 +65,7 @@ def test_a_failed_second_process_changes_nothing(short_person_clip, monkeypatch,
         (2, 1, 10, True),
         (0, 2, 1000, True),
         (0, 1, 1000, False),
-        (0, 2, 40, False),
+        (0, 2, 8, False),
         (0, 2, 60, True),
     ],
 )
@@ -66,8 +76,30 @@ def test_when_two_cores_are_used(processes, cores, frames, expected, monkeypatch
     assert two_cores.wants_two_cores(PoseConfig(processes=processes), info) is expected
 
 
-def test_a_silent_second_process_counts_as_failed(monkeypatch):
+def test_a_silent_second_pass_counts_as_failed(monkeypatch):
     monkeypatch.setattr(two_cores, "SECOND_PASS_SILENCE_S", 0.01)
-    second = two_cores._SecondPass(process=None)  # nothing ever arrives
+    second = two_cores._SecondPass(two_cores.FrameBuffers(2, 10))  # no thread: nothing ever arrives
     second.receive(block=True)
     assert second.state == "failed"
+
+
+def _entry(value: float) -> tuple[np.ndarray, ...]:
+    k = N_KEYPOINTS
+    image, visibility = np.full((2, k, 3), value, np.float32), np.full((2, k), value, np.float32)
+    return np.array([True, False]), image, visibility, np.full((2, k, 3), -value, np.float32)
+
+
+@pytest.mark.parametrize("capacity", [1, 4, 100])  # fewer frames expected than come (the arrays grow), more
+def test_frame_buffers_keep_every_frame_in_order(capacity):
+    first, second = two_cores.FrameBuffers(2, capacity), two_cores.FrameBuffers(2, capacity)
+    for i in range(5):
+        first.append(i / 30, _entry(i))
+    for i in range(4, 9):
+        second.append(i / 30, _entry(i))
+    first.extend(second, 1)  # the second's frames after frame 4, where the passes met
+    t_s, present, image, visibility, world = first.stacked()
+    assert np.array_equal(t_s, np.arange(9) / 30)
+    assert np.array_equal(image[:, 0, 0, 0], np.arange(9))
+    assert np.array_equal(world[:, 1, 5, 2], -np.arange(9))
+    assert np.array_equal(visibility[:, 1, 0], np.arange(9))
+    assert present[:, 0].all() and not present[:, 1].any()

@@ -19,7 +19,6 @@ from pathlib import Path
 
 import cv2
 import mediapipe as mp
-import numpy as np
 
 from kneechain import __version__
 from kneechain.candidates import PoseCandidates
@@ -35,7 +34,7 @@ ProgressCallback = Callable[[int, int], None]  # (frames done, frames expected)
 
 
 def _run_in_order(video_path: Path, info: VideoInfo, config: PoseConfig, progress) -> FrameBuffers:
-    buffers = FrameBuffers()
+    buffers = FrameBuffers(config.max_people, info.frame_count)
     for index, t_s, entry in landmark_frames(video_path, config):
         buffers.append(t_s, entry)
         if progress is not None:
@@ -76,10 +75,10 @@ def estimate_poses(
     info = info or probe_video(video_path)
     run = run_on_two_cores if wants_two_cores(config, info) else _run_in_order
     buffers = run(video_path, info, config, progress)
-    present, image_xyz_px, visibility, world_xyz_m = buffers.stacked(config.max_people)
+    t_s, present, image_xyz_px, visibility, world_xyz_m = buffers.stacked()
     log.info("pose: %d frames, %d with a person", len(present), int(present.any(axis=1).sum()))
     return PoseCandidates(
-        t_s=np.asarray(buffers.t_s, np.float64),
+        t_s=t_s,
         present=present,
         image_xyz_px=image_xyz_px,
         visibility=visibility,

@@ -5,7 +5,7 @@ video's frames, each frame's result as small arrays. ``estimator`` turns a whole
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import cv2
@@ -74,26 +74,58 @@ def same_entry(a: FrameEntry, b: FrameEntry) -> bool:
     return all(np.array_equal(x, y, equal_nan=x.dtype.kind == "f") for x, y in zip(a, b, strict=True))
 
 
-@dataclass
 class FrameBuffers:
-    """Per-frame results collected while streaming (lists of small arrays, stacked once at the end)."""
+    """Per-frame results written into arrays as they come: about 2 KB a frame with two poses, and nothing
+    per frame beside it (a list of small arrays cost a quarter more, and twice as much when stacked at
+    the end). ``capacity``: the frames expected; the arrays grow by half when a clip has more."""
 
-    t_s: list[float] = field(default_factory=list)
-    entries: list[FrameEntry] = field(default_factory=list)
+    def __init__(self, max_people: int, capacity: int) -> None:
+        self.count = 0
+        self.t_s = np.empty(max(capacity, 1), np.float64)
+        self.columns = _empty_columns(max_people, len(self.t_s))
+
+    def _grow(self, capacity: int) -> None:
+        def grown(array: np.ndarray) -> np.ndarray:
+            bigger = np.empty((capacity, *array.shape[1:]), array.dtype)
+            bigger[: self.count] = array[: self.count]
+            return bigger
+
+        self.t_s = grown(self.t_s)
+        self.columns = tuple(grown(column) for column in self.columns)
 
     def append(self, t_s: float, entry: FrameEntry) -> None:
-        self.t_s.append(t_s)
-        self.entries.append(entry)
+        if self.count == len(self.t_s):
+            self._grow(len(self.t_s) * 3 // 2 + 1)
+        self.t_s[self.count] = t_s
+        for column, value in zip(self.columns, entry, strict=True):
+            column[self.count] = value
+        self.count += 1
 
-    def stacked(self, max_people: int) -> tuple[np.ndarray, ...]:
-        """present (n, p), image xyz px (n, p, k, 3), visibility (n, p, k), world xyz m (n, p, k, 3)."""
-        n, p = len(self.t_s), max_people
-        shapes = ((n, p), (n, p, N_KEYPOINTS, 3), (n, p, N_KEYPOINTS), (n, p, N_KEYPOINTS, 3))
-        columns = zip(*self.entries, strict=True) if n else ([],) * 4
-        return tuple(
-            np.asarray(list(column), dtype).reshape(shape)
-            for column, dtype, shape in zip(columns, (bool, *(np.float32,) * 3), shapes, strict=True)
-        )
+    def extend(self, other: FrameBuffers, first_row: int) -> None:
+        """Append ``other``'s frames from ``first_row`` on."""
+        n = max(other.count - first_row, 0)
+        if self.count + n > len(self.t_s):
+            self._grow(self.count + n)
+        for mine, theirs in zip((self.t_s, *self.columns), (other.t_s, *other.columns), strict=True):
+            mine[self.count : self.count + n] = theirs[first_row : other.count]
+        self.count += n
+
+    def entry(self, row: int) -> FrameEntry:
+        return tuple(column[row] for column in self.columns)
+
+    def stacked(self) -> tuple[np.ndarray, ...]:
+        """t_s (n,), present (n, p), image xyz px (n, p, k, 3), visibility (n, p, k), world xyz m (n, p, k,
+        3): the filled rows (copied when the arrays have much room left, so that it is let go)."""
+        arrays = (self.t_s, *self.columns)
+        if self.count < len(self.t_s) * 7 // 8:
+            return tuple(array[: self.count].copy() for array in arrays)
+        return tuple(array[: self.count] for array in arrays)
+
+
+def _empty_columns(max_people: int, n: int) -> tuple[np.ndarray, ...]:
+    p, k = max_people, N_KEYPOINTS
+    return (np.zeros((n, p), bool), np.empty((n, p, k, 3), np.float32), np.empty((n, p, k), np.float32),
+            np.empty((n, p, k, 3), np.float32))  # fmt: skip
 
 
 def create_landmarker(config: PoseConfig) -> vision.PoseLandmarker:

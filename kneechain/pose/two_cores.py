@@ -1,53 +1,52 @@
 """The pose pass on two cores, with the same landmarks as one pass in order.
 
-MediaPipe's inference runs on one core, so a PT waiting on one video leaves the other idle. Here a second
-process (``kneechain.pose.second_half``) seeks to the middle of the clip (``split_frame``) and runs the
-landmarker from there while this process runs it from the start. The two halves cannot simply be glued: the
-landmarker is a tracker, and a frame's result can depend on the frames before it (with two poses requested
-and two people tracked, the person detector is skipped and each crop comes from the previous frame's
-landmarks). So the first pass goes on past the middle and compares each of its frames with the second
-pass's result for the same frame; at the first frame where the two are bit for bit the same, both trackers
-hold the same state (a tracker's state is the crops derived from that frame's landmarks), and every later
-frame of the second pass is what the first would have found. This process then stops and takes the second
-pass's frames from there. Frames are matched by their timestamps (a seek can land a frame off on some
-containers; the time says which frame it is), so a seek that lands wrong cannot mix frames up: the passes
-then simply never meet.
+MediaPipe's inference runs on one core and lets go of Python's lock while it runs, so a PT waiting on one
+video would leave the other core idle. Here a second thread, with a landmarker of its own, seeks to the
+middle of the clip (``split_frame``) and runs from there while this thread runs from the start. Threads
+rather than processes: the second landmarker shares this process's libraries and the loaded model
+(measured: a second process cost 200-350 MB and about 0.8 s to start; a thread costs a model's worth).
+
+The two halves cannot simply be glued: the landmarker is a tracker, and a frame's result can depend on the
+frames before it (with two poses requested and two people tracked, the person detector is skipped and each
+crop comes from the previous frame's landmarks). So the first pass goes on past the middle and compares
+each of its frames with the second pass's result for the same frame; at the first frame where the two are
+bit for bit the same, both trackers hold the same state (a tracker's state is the crops derived from that
+frame's landmarks), and every later frame of the second pass is what the first would have found. The first
+pass then stops and takes the second pass's frames from there. Frames are matched by their timestamps (a
+seek can land a frame off on some containers; the time says which frame it is), so a seek that lands wrong
+cannot mix frames up: the passes then simply never meet.
 
 With one person in view the detector runs on every frame and the two passes agree from the first frame of
 the second half on (measured on the samples and every shared real clip: the tracks are identical to a pass
-in order, ``tests/test_two_cores.py``). Where they never agree (two people tracked all along) this process
-simply finishes the clip and the second pass is thrown away: the result is then exactly the pass in order,
-and the time no worse than it by more than the second process's start. Anything that goes wrong in the
-second process (it cannot start, it dies, it cannot read the file) ends the same way.
+in order, ``tests/test_two_cores.py``). Where they never agree (two people tracked all along) the first
+pass simply finishes the clip and the second pass is stopped and thrown away: the result is then exactly
+the pass in order. Anything that goes wrong in the second pass (an error, the file unreadable from the
+middle, no frame for ``SECOND_PASS_SILENCE_S``) ends the same way.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-import pickle
 import queue
-import subprocess
-import sys
 import threading
-from collections import OrderedDict
 from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import numpy as np
 
 from kneechain.pose.landmarker import FrameBuffers, FrameEntry, PoseConfig, landmark_frames, same_entry
 from kneechain.video import VideoInfo
 
 log = logging.getLogger(__name__)
 
-SECOND_PASS_MODULE = "kneechain.pose.second_half"
-# The second process starts late: Python, MediaPipe, the model and the seek take about 0.8 s, as long as
-# inference on about 24 frames (35 ms a frame, 720p, two poses; measured). It gets that many fewer frames,
-# so that both passes end together, and a clip gains (n - 24) / 2 frames' time: worth it from twice that
-# lag on (measured, whole `analyze` runs, medians of 3: 62 frames 5.23 -> 4.42 s, 92 frames 7.33 -> 6.59 s).
-SECOND_PASS_LAG_FRAMES = 24
+# The second pass starts late by its seek (decoding from the key frame before the middle) and its model's
+# creation; it gets this many fewer frames, so that both passes end together. Measured: see
+# docs/performance.md ("Two cores").
+SECOND_PASS_LAG_FRAMES = 6
 MIN_FRAMES_FOR_TWO_CORES = 2 * SECOND_PASS_LAG_FRAMES
-SECOND_PASS_SILENCE_S = 60.0  # it sends 8 frames at a time, about 3 a second: this long silent, it hangs
+SECOND_PASS_SILENCE_S = 60.0  # about 30 frames a second come: this long without one, it hangs
 _DONE, _FAILED = "done", "failed"
 
 
@@ -60,37 +59,45 @@ def usable_cores() -> int:
 
 
 def wants_two_cores(config: PoseConfig, info: VideoInfo) -> bool:
-    """Whether the pose pass should use two processes: ``config.processes`` 2, or 0 (automatic) with two
+    """Whether the pose pass should use two threads: ``config.processes`` 2, or 0 (automatic) with two
     free cores and a clip long enough to gain."""
     if config.processes != 0:
         return config.processes >= 2
     return usable_cores() >= 2 and info.frame_count >= MIN_FRAMES_FOR_TWO_CORES
 
 
+def _second_pass_frames(video_path: Path, config: PoseConfig, start: int):
+    """The second pass's frames (a seam for tests)."""
+    return landmark_frames(video_path, config, start)
+
+
 @dataclass
 class _SecondPass:
-    """The second process and what it has sent so far (filled by a reader thread)."""
+    """The second thread's frames as they arrive."""
 
-    process: subprocess.Popen
+    results: FrameBuffers  # moved there from the inbox by the first pass's thread
     inbox: queue.Queue = field(default_factory=queue.Queue)
-    # by frame time (see ``_passes_meet``), in the order they came: the frames already passed go first
-    results: OrderedDict[float, FrameEntry] = field(default_factory=OrderedDict)
+    stop: threading.Event = field(default_factory=threading.Event)
+    passed: int = 0  # rows of ``results`` at or before the first pass's latest frame
     state: str = "running"  # "running", _DONE or _FAILED
+    thread: threading.Thread | None = None
 
-    def start_reading(self) -> None:
-        threading.Thread(target=self._read, daemon=True, name="kneechain-second-half").start()
-
-    def _read(self) -> None:
+    def run(self, video_path: Path, config: PoseConfig, start: int) -> None:
+        """The thread's work: every frame from ``start`` into the inbox, then _DONE (or _FAILED)."""
         try:
-            while (chunk := pickle.load(self.process.stdout)) is not None:
-                self.inbox.put(chunk)
+            with closing(_second_pass_frames(video_path, config, start)) as frames:
+                for _index, t_s, entry in frames:
+                    if self.stop.is_set():
+                        return
+                    self.inbox.put((t_s, entry))
             self.inbox.put(_DONE)
-        except Exception:  # EOF, a dead process, a broken pipe: all mean "no second pass"
+        except Exception as error:  # any failure means "no second pass"; the first finishes the clip
+            log.info("pose: the second pass failed (%s)", error)
             self.inbox.put(_FAILED)
 
     def receive(self, block: bool = False) -> None:
         """Move what has arrived into ``results``; with ``block``, wait for at least one message (a second
-        process silent for ``SECOND_PASS_SILENCE_S`` counts as failed)."""
+        pass silent for ``SECOND_PASS_SILENCE_S`` counts as failed)."""
         while self.state == "running":
             try:
                 message = self.inbox.get(block=block, timeout=SECOND_PASS_SILENCE_S if block else None)
@@ -102,11 +109,10 @@ class _SecondPass:
             if isinstance(message, str):
                 self.state = message
             else:
-                self.results.update((t_s, entry) for _index, t_s, entry in message)
+                self.results.append(*message)
 
-    def drop_up_to(self, t_s: float) -> None:
-        while self.results and next(iter(self.results)) <= t_s:
-            self.results.popitem(last=False)
+    def frames_ahead(self) -> int:
+        return self.results.count - self.passed if self.state != _FAILED else 0
 
 
 def split_frame(total: int) -> int:
@@ -114,84 +120,69 @@ def split_frame(total: int) -> int:
     return min((total + SECOND_PASS_LAG_FRAMES) // 2, max(total - 1, 0))
 
 
-def _start_second_pass(video_path: Path, config: PoseConfig, start: int) -> _SecondPass | None:
-    command = [sys.executable, "-m", SECOND_PASS_MODULE]
-    package_parent = str(Path(__file__).resolve().parents[2])  # this kneechain, however it was imported
-    python_path = os.pathsep.join(filter(None, [package_parent, os.environ.get("PYTHONPATH")]))
-    environment = {**os.environ, "PYTHONPATH": python_path}
-    try:
-        process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                   stderr=subprocess.DEVNULL, env=environment)  # fmt: skip
-        pickle.dump((str(video_path), config, start), process.stdin)
-        process.stdin.close()
-    except OSError as error:
-        log.info("pose: second process did not start (%s); one core", error)
-        return None
-    second = _SecondPass(process)
-    second.start_reading()
+def _start_second_pass(video_path: Path, config: PoseConfig, start: int, total: int) -> _SecondPass:
+    second = _SecondPass(FrameBuffers(config.max_people, total - start))
+    second.thread = threading.Thread(target=second.run, args=(video_path, config, start), daemon=True,
+                                     name="kneechain-second-half")  # fmt: skip
+    second.thread.start()
     return second
 
 
 def _stop(second: _SecondPass) -> None:
-    if second.process.poll() is None:
-        second.process.kill()
-    second.process.wait()
-    second.process.stdout.close()
+    """Stop the second thread (within a frame) and wait for it, unless it hangs."""
+    second.stop.set()
+    if second.state != _FAILED:
+        second.thread.join()
 
 
-def _take_rest(second: _SecondPass, buffers: FrameBuffers, done: int, progress, total: int) -> bool:
-    """Wait for the second pass to finish and append its frames after the last one in ``buffers`` (``done``
-    frames); False if it failed."""
+def _take_rest(second: _SecondPass, buffers: FrameBuffers, progress, total: int) -> bool:
+    """Wait for the second pass to finish and append its frames after the one where the passes met;
+    False if it failed."""
     while second.state == "running":
         second.receive(block=True)
         if progress is not None:
-            progress(min(done + len(second.results), total), total)
+            progress(min(buffers.count + second.frames_ahead(), total), total)
     if second.state != _DONE:
         return False
-    for t_s in sorted(second.results):
-        buffers.append(t_s, second.results[t_s])
+    buffers.extend(second.results, second.passed)
     return True
 
 
 def _passes_meet(second: _SecondPass, t_s: float, entry: FrameEntry) -> bool:
-    """Whether the second pass found exactly this frame's result; it and the frames before it are then let
-    go. Frames are matched by their time, not their index: a seek can land a frame off on some containers
-    (iPhone .mov clips that start at -30 ms), and the timestamp says which frame it really is."""
-    theirs = second.results.get(t_s)
-    second.drop_up_to(t_s)
-    return theirs is not None and same_entry(theirs, entry)
+    """Whether the second pass found exactly this frame's result. Frames are matched by their time, not
+    their index: a seek can land a frame off on some containers (iPhone .mov clips that start at -30 ms),
+    and the timestamp says which frame it really is."""
+    times = second.results.t_s[: second.results.count]
+    second.passed = int(np.searchsorted(times, t_s, side="right"))
+    row = second.passed - 1
+    return row >= 0 and times[row] == t_s and same_entry(second.results.entry(row), entry)
 
 
-def _frames_ahead(second: _SecondPass | None) -> int:
-    return len(second.results) if second is not None and second.state != _FAILED else 0
-
-
-def _first_pass(video_path: Path, config: PoseConfig, second: _SecondPass | None, start: int, progress,
+def _first_pass(video_path: Path, config: PoseConfig, second: _SecondPass, start: int, progress,
                 total: int) -> tuple[FrameBuffers, int | None]:  # fmt: skip
-    """This process's pass, and the frame where it met the second (None: it did the whole clip)."""
-    buffers = FrameBuffers()
+    """This thread's pass, and the frame where it met the second (None: it did the whole clip)."""
+    buffers = FrameBuffers(config.max_people, total)
     with closing(landmark_frames(video_path, config)) as frames:
         for index, t_s, entry in frames:
             buffers.append(t_s, entry)
-            if second is not None and second.state != _FAILED:
+            if second.state != _FAILED:
                 second.receive()
                 met = index >= start and _passes_meet(second, t_s, entry)
-                if met and _take_rest(second, buffers, index + 1, progress, total):
+                if met and _take_rest(second, buffers, progress, total):
                     return buffers, index
             if progress is not None:
-                progress(min(index + 1 + _frames_ahead(second), total), total)
+                progress(min(index + 1 + second.frames_ahead(), total), total)
     return buffers, None
 
 
 def run_on_two_cores(video_path: Path, info: VideoInfo, config: PoseConfig, progress) -> FrameBuffers:
     """The pose pass with the second half on another core (see the module docstring)."""
     start, total = split_frame(info.frame_count), info.frame_count
-    second = _start_second_pass(video_path, config, start)
+    second = _start_second_pass(video_path, config, start, total)
     try:
         buffers, met_at = _first_pass(video_path, config, second, start, progress, total)
     finally:
-        if second is not None:
-            _stop(second)
+        _stop(second)
     if met_at is None:
         log.info("pose: the two passes never met; the first pass did the whole clip")
     else:
