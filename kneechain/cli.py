@@ -161,7 +161,7 @@ def analyze(
             min=1,
             max=2,
             help="Cores for pose estimation: 1, or 2 (the clip's second half on the other core, the same "
-            "results) \\[default: 2 when two are free and the clip has 48 frames or more].",
+            "results) \\[default: 2 when two are free and the clip has 16 frames or more].",
             show_default=False,
         ),
     ] = None,
@@ -177,7 +177,7 @@ def analyze(
     with user_errors(debug), StageProgress(console) as stages:
         movement = MovementOptions(task=task.value if task else None, view=view.value if view else None)
         options = AnalysisOptions(
-            pose=PoseConfig(processes=cores or 0),
+            pose=PoseConfig(cores=cores or 0),
             movement=movement,
             subject=SubjectInfo(height_cm=height_cm, sex=sex.value if sex else None, age_years=age),
             side_of_pain=side_of_pain.value if side_of_pain else None,

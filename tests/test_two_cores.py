@@ -24,9 +24,9 @@ def assert_same_poses(a, b) -> None:
 
 
 def test_two_cores_meet_and_give_the_landmarks_of_one_pass(sample_squat, caplog):
-    in_order = estimate_poses(sample_squat, PoseConfig(processes=1))
+    in_order = estimate_poses(sample_squat, PoseConfig(cores=1))
     with caplog.at_level(logging.INFO, logger="kneechain.pose.two_cores"):
-        split = estimate_poses(sample_squat, PoseConfig(processes=2))
+        split = estimate_poses(sample_squat, PoseConfig(cores=2))
     assert_same_poses(in_order, split)
     start = two_cores.split_frame(probe_video(sample_squat).frame_count)
     assert f"met at frame {start} of" in caplog.text  # one person: the passes agree at once
@@ -34,10 +34,10 @@ def test_two_cores_meet_and_give_the_landmarks_of_one_pass(sample_squat, caplog)
 
 def test_two_tracked_people_never_meet_and_the_first_pass_does_the_whole_clip(caplog):
     clip = require_shared(SHARED_VIDEOS / "two_people_balance_cam04.mp4")
-    in_order = estimate_poses(clip, PoseConfig(processes=1))
+    in_order = estimate_poses(clip, PoseConfig(cores=1))
     assert in_order.present.all()  # both people in every frame: the tracker's crops carry over
     with caplog.at_level(logging.INFO, logger="kneechain.pose.two_cores"):
-        split = estimate_poses(clip, PoseConfig(processes=2))
+        split = estimate_poses(clip, PoseConfig(cores=2))
     assert "never met" in caplog.text
     assert_same_poses(in_order, split)
 
@@ -50,16 +50,16 @@ def _failing_frames(video_path, config, start):
 
 @pytest.mark.parametrize("second_frames", [_failing_frames, lambda *args: iter(())])
 def test_a_failed_second_pass_changes_nothing(second_frames, short_person_clip, monkeypatch, caplog):
-    in_order = estimate_poses(short_person_clip, PoseConfig(processes=1))
+    in_order = estimate_poses(short_person_clip, PoseConfig(cores=1))
     monkeypatch.setattr(two_cores, "_second_pass_frames", second_frames)
     with caplog.at_level(logging.INFO, logger="kneechain.pose.two_cores"):
-        split = estimate_poses(short_person_clip, PoseConfig(processes=2))
+        split = estimate_poses(short_person_clip, PoseConfig(cores=2))
     assert_same_poses(in_order, split)
     assert "never met" in caplog.text  # it failed mid-way, or ended with no frame: the first pass did all
 
 
 @pytest.mark.parametrize(
-    ("processes", "cores", "frames", "expected"),
+    ("setting", "free_cores", "frames", "expected"),
     [
         (1, 2, 1000, False),
         (2, 1, 10, True),
@@ -69,11 +69,11 @@ def test_a_failed_second_pass_changes_nothing(second_frames, short_person_clip, 
         (0, 2, 60, True),
     ],
 )
-def test_when_two_cores_are_used(processes, cores, frames, expected, monkeypatch, sample_squat):
-    monkeypatch.setattr(two_cores, "usable_cores", lambda: cores)
+def test_when_two_cores_are_used(setting, free_cores, frames, expected, monkeypatch, sample_squat):
+    monkeypatch.setattr(two_cores, "usable_cores", lambda: free_cores)
     info = probe_video(sample_squat)
     info = type(info)(**{**info.to_dict(), "frame_count": frames})
-    assert two_cores.wants_two_cores(PoseConfig(processes=processes), info) is expected
+    assert two_cores.wants_two_cores(PoseConfig(cores=setting), info) is expected
 
 
 def test_a_silent_second_pass_counts_as_failed(monkeypatch):

@@ -154,7 +154,7 @@ def analyze_one(job: dict, output_root: str, options: dict) -> dict:
 
         analysis = AnalysisOptions(
             pose=PoseConfig(
-                decode_threads=1, max_people=options["max_people"], processes=options.get("pose_processes", 1)
+                decode_threads=1, max_people=options["max_people"], cores=options.get("pose_cores", 1)
             ),
             movement=MovementOptions(task=job["task"]),
             subject=SubjectInfo(height_cm=job["height_cm"], sex=job["sex"], age_years=job.get("age_years")),
@@ -353,7 +353,7 @@ def _loop(todo, output_root, options, executor, manifest, outcome, reporter) -> 
     in_flight: dict = {}  # future -> (slot, job)
     free_slots = list(range(executor.slots))
     # one video per core: a lone worker may give its video's second half to the other core
-    worker_options = {**asdict(options), "pose_processes": 0 if executor.slots == 1 else 1}
+    worker_options = {**asdict(options), "pose_cores": 0 if executor.slots == 1 else 1}
     try:
         while queue or in_flight:
             while queue and free_slots and not (options.fail_fast and outcome.failed):

@@ -33,15 +33,15 @@ class PoseConfig:
     # Threads OpenCV may use for decoding and colour conversion (0 = OpenCV's default). MediaPipe's
     # inference itself runs on one core in these builds.
     decode_threads: int = 0
-    # Processes for the pose pass: 1 in order, 2 the second half on another core (``two_cores``: the
-    # same landmarks), 0 two when two cores are free and the clip is long enough.
-    processes: int = 0
+    # Cores for the pose pass: 1 in order, 2 the second half in a second thread (``two_cores``: the same
+    # landmarks), 0 two when two cores are free and the clip is long enough.
+    cores: int = 0
 
     def cache_key(self) -> dict:
-        """The settings that change the landmarks (thread and process counts do not)."""
+        """The settings that change the landmarks (thread and core counts do not)."""
         settings = asdict(self)
         settings.pop("decode_threads")
-        settings.pop("processes")
+        settings.pop("cores")
         return settings
 
 

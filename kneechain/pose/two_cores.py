@@ -41,11 +41,13 @@ from kneechain.video import VideoInfo
 
 log = logging.getLogger(__name__)
 
-# The second pass starts late by its seek (decoding from the key frame before the middle) and its model's
-# creation; it gets this many fewer frames, so that both passes end together. Measured: see
-# docs/performance.md ("Two cores").
+# The second pass starts late by its seek (decoding from the key frame before the middle): 2 frames on the
+# samples, 7 on an iPhone .mov (measured, first result of each thread). It gets this many fewer frames, so
+# that both passes end together.
 SECOND_PASS_LAG_FRAMES = 6
-MIN_FRAMES_FOR_TWO_CORES = 2 * SECOND_PASS_LAG_FRAMES
+# Two threads pay from here on (measured, the pose pass alone, medians of 5: 15 frames 0.70 s in one
+# thread and 0.72 s in two; 30 frames 1.32 -> 0.99 s).
+MIN_FRAMES_FOR_TWO_CORES = 16
 SECOND_PASS_SILENCE_S = 60.0  # about 30 frames a second come: this long without one, it hangs
 _DONE, _FAILED = "done", "failed"
 
@@ -59,10 +61,10 @@ def usable_cores() -> int:
 
 
 def wants_two_cores(config: PoseConfig, info: VideoInfo) -> bool:
-    """Whether the pose pass should use two threads: ``config.processes`` 2, or 0 (automatic) with two
+    """Whether the pose pass should use two threads: ``config.cores`` 2, or 0 (automatic) with two
     free cores and a clip long enough to gain."""
-    if config.processes != 0:
-        return config.processes >= 2
+    if config.cores != 0:
+        return config.cores >= 2
     return usable_cores() >= 2 and info.frame_count >= MIN_FRAMES_FOR_TWO_CORES
 
 
