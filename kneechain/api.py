@@ -185,7 +185,8 @@ def analyze_video(
     options = options or AnalysisOptions()
     config = load_config(options.config_path)  # a bad clinic config fails before any work
     output_dir = Path(output_dir) if output_dir is not None else default_output_dir(video_path)
-    info = probe_video(video_path)  # fail on a bad video (or output) before creating anything
+    # fail on a bad video (or output) before creating anything; a truncated one fails in the pose pass
+    info = probe_video(video_path, check_end=False)
     if options.report.annotated_video is not None:
         check_annotated_output(video_path, options.report.annotated_video)
     prepare_output_parent(output_dir, markers=(SUMMARY_FILE, POSES_FILE, TRACK_FILE))
@@ -194,12 +195,13 @@ def analyze_video(
             shutil.copy2(output_dir / POSES_FILE, work / POSES_FILE)
         _stage(on_stage, "pose")
         poses, reused = estimate_or_reuse_poses(video_path, work, options, progress, info)
+        if not reused:
+            poses.save(work / POSES_FILE)
         faces = bystander_faces_px(poses)
         face_check = count_untracked_faces(video_path, faces)
         result = _analyse_poses(poses, work, options, config, video_path.name, video_path, face_check,
                                 on_stage)  # fmt: skip
-        if not reused:
-            poses.save(work / POSES_FILE)
+        del poses  # everybody's landmarks (about 2 KB a frame): only the patient's are needed from here on
         annotated = _staged_path(options.report.annotated_video, output_dir, work)
         _write_for_people(video_path, result, options, faces, annotated, on_stage)
         if batch_record is not None:

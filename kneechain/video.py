@@ -37,7 +37,7 @@ _STILL_IMAGE_CODECS = ("mpng", "png", "mjpg", "jpeg", "bmp", "webp", "tiff", "gi
 _HASH_CHUNK_BYTES = 1 << 20
 # Files whose last frames cannot be decoded are truncated; a few missing frames at the end are normal for
 # containers that only estimate their frame count (mkv, webm), so only a larger shortfall counts.
-_TRUNCATION_PROBE_FRACTION = 0.9
+_TRUNCATION_FRACTION = 0.9
 
 
 @dataclass(frozen=True)
@@ -168,9 +168,9 @@ def _fourcc_to_codec(fourcc: float) -> str:
     return text.strip("\x00 ").lower() or "unknown"
 
 
-def _read_info(path: Path, capture: cv2.VideoCapture) -> VideoInfo:
-    """Container facts plus a decode check: the first frame gives the upright size, and a frame near the
-    declared end must decode, else the file is a still image or truncated."""
+def _read_info(path: Path, capture: cv2.VideoCapture, check_end: bool) -> VideoInfo:
+    """Container facts plus a decode check: the first frame gives the upright size, and (``check_end``) a
+    frame near the declared end must decode, else the file is a still image or truncated."""
     frame_count = max(int(capture.get(cv2.CAP_PROP_FRAME_COUNT)), 0)
     codec = _fourcc_to_codec(capture.get(cv2.CAP_PROP_FOURCC))
     if frame_count == 0 and codec in _STILL_IMAGE_CODECS:
@@ -186,7 +186,8 @@ def _read_info(path: Path, capture: cv2.VideoCapture) -> VideoInfo:
             f"'{path}' contains no decodable video frames (damaged file or unsupported codec).",
             "Re-export or copy the original video again.",
         )
-    _check_not_truncated(path, capture, frame_count)
+    if check_end:
+        _check_not_truncated(path, capture, frame_count)
     fps = float(capture.get(cv2.CAP_PROP_FPS))
     return VideoInfo(
         file_name=path.name,
@@ -201,27 +202,42 @@ def _read_info(path: Path, capture: cv2.VideoCapture) -> VideoInfo:
     )
 
 
+def _truncated(path: Path, frame_count: int) -> VideoInputError:
+    return VideoInputError(
+        f"'{path}' is truncated: its frames stop before the {frame_count} frames it declares.",
+        "The copy or upload was probably interrupted: copy the original video again.",
+    )
+
+
 def _check_not_truncated(path: Path, capture: cv2.VideoCapture, frame_count: int) -> None:
-    probe_index = int(frame_count * _TRUNCATION_PROBE_FRACTION) - 1
+    probe_index = int(frame_count * _TRUNCATION_FRACTION) - 1
     if probe_index <= 0:
         return
     capture.set(cv2.CAP_PROP_POS_FRAMES, probe_index)
     ok, _ = capture.read()
     # On a truncated file the seek silently stops at the last frame present: check where it landed.
     if not ok or capture.get(cv2.CAP_PROP_POS_FRAMES) < probe_index:
-        raise VideoInputError(
-            f"'{path}' is truncated: its frames stop before the {frame_count} frames it declares.",
-            "The copy or upload was probably interrupted: copy the original video again.",
-        )
+        raise _truncated(path, frame_count)
 
 
-def probe_video(path: str | os.PathLike) -> VideoInfo:
-    """Check that ``path`` is a decodable video and return its facts. Raises ``VideoInputError``."""
+def check_frames_read(path: Path, info: VideoInfo, frames_read: int) -> None:
+    """For a pass that decoded the whole video (``frames_read`` frames): ``VideoInputError`` if the frames
+    stopped well before the number the file declares (what ``probe_video(check_end=True)`` finds by a
+    seek)."""
+    if frames_read < int(info.frame_count * _TRUNCATION_FRACTION):
+        raise _truncated(path, info.frame_count)
+
+
+def probe_video(path: str | os.PathLike, check_end: bool = True) -> VideoInfo:
+    """Check that ``path`` is a decodable video and return its facts. Raises ``VideoInputError``.
+    ``check_end``: also seek near the declared end to find a truncated file (0.1-0.45 s, a decode from
+    the key frame before it); leave it out where every frame is about to be decoded anyway and
+    ``check_frames_read`` follows."""
     path = Path(path)
     check_video_path(path)
     capture = _open_capture(path)
     try:
-        info = _read_info(path, capture)
+        info = _read_info(path, capture, check_end)
     finally:
         capture.release()
     return info

@@ -11,7 +11,9 @@ import pytest
 from typer.testing import CliRunner
 
 from kneechain.cli import app
-from kneechain.errors import EXIT_BAD_VIDEO, EXIT_NO_PERSON, EXIT_OUTPUT
+from kneechain.errors import EXIT_BAD_VIDEO, EXIT_NO_PERSON, EXIT_OUTPUT, VideoInputError
+from kneechain.pose import PoseConfig, estimate_poses
+from kneechain.video import probe_video
 from tests.conftest import ffmpeg, make_test_pattern
 
 runner = CliRunner()
@@ -81,6 +83,18 @@ def test_truncated_mp4_with_index_first(tmp_path, out_dir, sample_squat):
     half = cut_in_half(faststart, tmp_path / "half.mp4")
     assert_one_line_error(run_analyze(half, out_dir), EXIT_BAD_VIDEO, "truncated", "copy the original")
     assert not out_dir.exists()
+
+
+@pytest.mark.parametrize("cores", [1, 2])
+def test_analyze_finds_a_truncated_file_in_the_pose_pass_instead_of_a_seek(cores, tmp_path, sample_squat):
+    faststart = tmp_path / "faststart.mp4"
+    ffmpeg("-i", str(sample_squat), "-c", "copy", "-movflags", "+faststart", str(faststart))
+    half = cut_in_half(faststart, tmp_path / "half.mp4")
+    with pytest.raises(VideoInputError, match="truncated"):
+        probe_video(half)  # the seek near the declared end
+    info = probe_video(half, check_end=False)  # what analyze does: it opens, the first frame decodes
+    with pytest.raises(VideoInputError, match="truncated: its frames stop before the 231 frames"):
+        estimate_poses(half, PoseConfig(cores=cores), info=info)
 
 
 def test_video_with_zero_decodable_frames(tmp_path, out_dir):

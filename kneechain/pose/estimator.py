@@ -25,7 +25,7 @@ from kneechain.candidates import PoseCandidates
 from kneechain.pose.landmarker import FrameBuffers, PoseConfig, landmark_frames
 from kneechain.pose.model_bundle import MODEL_NAME, load_model_bundle
 from kneechain.pose.two_cores import run_on_two_cores, wants_two_cores
-from kneechain.video import VideoInfo, probe_video
+from kneechain.video import VideoInfo, check_frames_read, probe_video
 
 log = logging.getLogger(__name__)
 __all__ = ["PoseConfig", "estimate_poses", "pose_provenance"]
@@ -65,16 +65,18 @@ def estimate_poses(
 ) -> PoseCandidates:
     """Run BlazePose on every frame of ``video_path``: everybody found, per frame (up to ``max_people``).
 
-    Frames are streamed (memory does not grow with video length beyond ~2 KB of landmarks per frame and
-    person). Raises ``VideoInputError`` for unreadable videos. A video in which nobody is detected still
-    gives candidates (none present): deciding what that means is the caller's job. ``info``: the
-    video's facts when the caller has already probed it.
+    Frames are streamed: memory grows with the video by its landmarks alone, about 2 KB a frame
+    (``FrameBuffers``). Raises ``VideoInputError`` for unreadable or truncated videos. A video in which
+    nobody is detected still gives candidates (none present): deciding what that means is the caller's
+    job. ``info``: the video's facts when the caller has already probed it (the end need not be checked:
+    this pass finds a truncated file).
     """
     config = config or PoseConfig()
     video_path = Path(video_path)
-    info = info or probe_video(video_path)
+    info = info or probe_video(video_path, check_end=False)
     run = run_on_two_cores if wants_two_cores(config, info) else _run_in_order
     buffers = run(video_path, info, config, progress)
+    check_frames_read(video_path, info, buffers.count)  # a truncated file (not looked for by the probe)
     t_s, present, image_xyz_px, visibility, world_xyz_m = buffers.stacked()
     log.info("pose: %d frames, %d with a person", len(present), int(present.any(axis=1).sum()))
     return PoseCandidates(

@@ -13,6 +13,7 @@ import mediapipe as mp
 import numpy as np
 from mediapipe.tasks.python import BaseOptions, vision
 
+from kneechain.pose.heap import TRIM_EVERY_FRAMES, release_free_memory
 from kneechain.pose.model_bundle import load_model_bundle
 from kneechain.pose.quiet import silenced_native_stderr
 from kneechain.pose.silhouette import silhouette_points_px
@@ -160,6 +161,9 @@ def landmark_frames(
                 image = mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb)
                 result = landmarker.detect_for_video(image, timestamp_ms)
                 entry = frame_entry(result, rgb.shape[1], rgb.shape[0], config.max_people)
+                if frame.index % TRIM_EVERY_FRAMES == 0:
+                    release_free_memory()
                 yield frame.index, frame.t_s, entry
         finally:
             landmarker.close()
+            release_free_memory()

@@ -113,7 +113,7 @@ def encode_h264(frames: Iterator[np.ndarray], path: Path, fps: Fraction) -> int:
 def video_fps(video_path: str | os.PathLike, track: LandmarkTrack) -> Fraction:
     """The source's average frame rate as a fraction (29.97 -> 30000/1001); from the track's timestamps
     when the container does not say."""
-    fps = float(probe_video(video_path).fps or 0.0)
+    fps = float(probe_video(video_path, check_end=False).fps or 0.0)
     if not np.isfinite(fps) or fps <= 0:
         span_s = float(track.t_s[-1] - track.t_s[0]) if track.n_frames > 1 else 0.0
         fps = (track.n_frames - 1) / span_s if span_s > 0 else 30.0
