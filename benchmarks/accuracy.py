@@ -27,11 +27,12 @@ import numpy as np
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT_ROOT))
 
-from kneechain.api import AnalysisOptions, estimate_or_reuse_poses, measure_poses  # noqa: E402
+from kneechain.analysis import measure_poses  # noqa: E402
+from kneechain.api import AnalysisOptions, estimate_or_reuse_poses  # noqa: E402
 from kneechain.config import load_config  # noqa: E402
 from kneechain.config.accuracy import load_accuracy  # noqa: E402
 from kneechain.findings.status import THRESHOLD_KEYS  # noqa: E402
-from kneechain.metrics.compute import SubjectInfo  # noqa: E402
+from kneechain.options import SubjectInfo  # noqa: E402
 from tests.test_gait import measure_mocap_errors  # noqa: E402
 from tests.truth_check import GOALS, Pair, mocap_event_pairs, read_truth, table_row, truth_pairs  # noqa: E402
 

@@ -167,9 +167,8 @@ def analyze(
     ] = None,
     debug: DebugOption = False,
 ) -> None:
-    from kneechain.api import AnalysisOptions, ReportOptions, analyze_video
-    from kneechain.metrics.compute import SubjectInfo
-    from kneechain.movement.pipeline import MovementOptions
+    from kneechain.api import analyze_video
+    from kneechain.options import AnalysisOptions, MovementOptions, ReportOptions, SubjectInfo
     from kneechain.pose import PoseConfig
 
     console = stderr_console()

@@ -34,7 +34,7 @@ def knee_rows(findings, config_path: Path | None) -> list[tuple[str, str]]:
 
 
 def analysis_rows(video: Path, result, config_path: Path | None, annotated: Path | None) -> list[tuple]:
-    """The summary table's rows for one analysis (``kneechain.api.AnalysisResult``)."""
+    """The summary table's rows for one analysis (``kneechain.analysis.AnalysisResult``)."""
     movement, quality = result.movement, result.summary["quality"]
     source = {True: "given", False: "detected"}
     reused = ", reused saved poses" if result.poses_reused else ""

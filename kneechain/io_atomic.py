@@ -125,3 +125,18 @@ def staged_folder(final: Path) -> Iterator[Path]:
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
+
+
+def check_annotated_output(video_path: str | os.PathLike, output_path: str | os.PathLike) -> None:
+    """An ``OutputWriteError`` when the annotated video would replace the original (checked before any
+    work) or would be written over a folder."""
+    output_path = Path(output_path)
+    if output_path.resolve() == Path(video_path).resolve():
+        raise OutputWriteError(
+            f"the annotated video '{output_path}' would replace the video being analysed.",
+            "Give --annotated-video another file name.",
+        )
+    if output_path.is_dir():
+        raise OutputWriteError(
+            f"the annotated video '{output_path}' is a folder.", "Give --annotated-video a file name (.mp4)."
+        )

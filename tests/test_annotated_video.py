@@ -10,7 +10,8 @@ import cv2
 import numpy as np
 import pytest
 
-from kneechain.api import POSES_FILE, analyze_video
+from kneechain.analysis_files import POSES_FILE
+from kneechain.api import analyze_video
 from kneechain.report.annotated_video import write_annotated_video
 from kneechain.report.face_blur import FACE_KEYPOINTS, face_ellipse, face_mask
 from kneechain.track import KEYPOINT_INDEX, LandmarkTrack

@@ -17,11 +17,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from kneechain.api import AnalysisOptions, estimate_or_reuse_poses, measure_poses
+from kneechain.analysis import measure_poses
+from kneechain.api import AnalysisOptions, estimate_or_reuse_poses
 from kneechain.config import load_config
 from kneechain.config.accuracy import measured_error
 from kneechain.findings.overall import CALLED
-from kneechain.metrics.compute import SubjectInfo
+from kneechain.options import SubjectInfo
 from kneechain.synth.battery import BATTERY, build_battery_clip
 from kneechain.synth.clips import write_clip
 from tests.truth_check import read_truth, table_row, truth_pairs

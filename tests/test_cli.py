@@ -274,15 +274,15 @@ def test_report_command_on_a_folder_without_results(tmp_path):
 
 
 def test_report_command_passes_full_and_names_its_stages(analysed, tmp_path, monkeypatch):
-    import kneechain.api
+    import kneechain.analysis
     from kneechain.api import ReportOptions, reanalyze_folder
 
     out, _ = analysed
     copy = tmp_path / "again"
     shutil.copytree(out, copy)
     calls = []
-    real = kneechain.api.render_report
-    monkeypatch.setattr(kneechain.api, "render_report", lambda *a, **k: calls.append(k) or real(*a, **k))
+    real = kneechain.analysis.render_report
+    monkeypatch.setattr(kneechain.analysis, "render_report", lambda *a, **k: calls.append(k) or real(*a, **k))
     result = runner.invoke(app, ["report", str(copy), "--full"])
     assert result.exit_code == 0, result.output
     assert calls == [{"full": True}]

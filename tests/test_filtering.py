@@ -8,7 +8,8 @@ import dataclasses
 import numpy as np
 import pytest
 
-from kneechain.signal.filtering import FilterConfig, filter_track
+from kneechain.options import FilterConfig
+from kneechain.signal.filtering import filter_track
 from kneechain.track import KEYPOINT_INDEX, KEYPOINT_NAMES, LandmarkTrack
 from kneechain.video import VideoInfo
 

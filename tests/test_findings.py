@@ -17,7 +17,8 @@ import pandas as pd
 import pytest
 
 from kneechain.config import accuracy, config_hash, load_config
-from kneechain.findings import OVERALL_CALLS, PATTERNS, derive_findings
+from kneechain.findings import OVERALL_CALLS, PATTERNS
+from kneechain.findings.derive import derive_findings
 from kneechain.metrics.compute import compute_metrics
 from kneechain.metrics.gait_params import STEP_VALUE_COLUMNS, STRIDE_VALUE_COLUMNS, summarize_gait
 from kneechain.metrics.knee_travel import VALUE_COLUMNS as SAGITTAL_COLUMNS

@@ -177,7 +177,7 @@ def test_a_full_disk_while_writing_exits_5_and_keeps_the_previous_results(finish
     def full(*args, **kwargs):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr("kneechain.api.render_report", full)
+    monkeypatch.setattr("kneechain.analysis.render_report", full)
     result = CliRunner().invoke(app, ["analyze", str(SAMPLES / "walk_side.mp4"), "-o", str(out)])
     assert result.exit_code == EXIT_OUTPUT and "no space left on device" in result.output, result.output
     assert "Traceback" not in result.output

@@ -9,7 +9,8 @@ import cv2
 import numpy as np
 import pytest
 
-from kneechain.api import POSES_FILE, analyze_video
+from kneechain.analysis_files import POSES_FILE
+from kneechain.api import analyze_video
 from kneechain.movement.view import near_side
 from kneechain.report import keyframes
 from kneechain.report.face_blur import FACE_KEYPOINTS, blur_faces, face_ellipse, face_mask

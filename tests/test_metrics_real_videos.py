@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from kneechain.config import load_config
-from kneechain.findings import derive_findings
+from kneechain.findings.derive import derive_findings
 from kneechain.metrics.compute import FAMILIES_BY_TASK, compute_metrics
 from kneechain.movement.pipeline import understand_movement
 

@@ -121,3 +121,30 @@ def test_overlapping_quiet_blocks_in_two_threads_restore_stderr_when_the_last_en
     second.__exit__(None, None, None)
     os.write(2, b"ours\n")
     assert capfd.readouterr().err == "ours\n"
+
+
+def test_scipy_and_pandas_are_loaded_only_after_the_pose_pass(short_person_clip, tmp_path):
+    """They add about 100 MB; loaded while the two pose models are alive, they would add it to a run's peak
+    memory (docs/performance.md). The pose pass, the CLI and the API's import must do without them."""
+    script = textwrap.dedent(f"""
+        import sys
+        import kneechain.api as api
+        import kneechain.cli
+
+        LIBRARIES = ("pandas", "scipy")
+        print("at import:", [name for name in LIBRARIES if name in sys.modules])
+        real = api.estimate_or_reuse_poses
+
+        def pose_pass_then_report(*args, **kwargs):
+            poses = real(*args, **kwargs)
+            print("after the pose pass:", [name for name in LIBRARIES if name in sys.modules])
+            return poses
+
+        api.estimate_or_reuse_poses = pose_pass_then_report
+        result = api.analyze_video({str(short_person_clip)!r}, {str(tmp_path / "out")!r})
+        print("at the end:", [name for name in LIBRARIES if name in sys.modules], result.summary["task"])
+    """)
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=False)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.splitlines()[:2] == ["at import: []", "after the pose pass: []"], run.stdout
+    assert run.stdout.splitlines()[2].startswith("at the end: ['pandas', 'scipy']"), run.stdout

@@ -25,7 +25,8 @@ import cv2
 import numpy as np
 import pytest
 
-from kneechain.api import POSES_FILE, analyze_video
+from kneechain.analysis_files import POSES_FILE
+from kneechain.api import analyze_video
 from kneechain.errors import EXIT_OUTPUT, OutputWriteError
 from kneechain.report.browser import (
     BrowserError,

@@ -185,9 +185,9 @@ def test_the_sticker_sample_measures_the_programmed_drop_and_calls_it(analyses):
     """With the two ASIS stickers, the 6° contralateral drop of the single-leg stand reads within 0.5° and
     makes a hip-driven call; the hip landmarks on the same clip read it with the wrong sign (reported as not
     reliable, never used)."""
-    from kneechain.api import find_pelvis_stickers
+    from kneechain.analysis import find_pelvis_stickers
     from kneechain.config import load_config
-    from kneechain.findings import derive_findings
+    from kneechain.findings.derive import derive_findings
     from kneechain.metrics.compute import compute_metrics
     from kneechain.pose.stickers import sticker_obliquity_at
 

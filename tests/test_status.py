@@ -11,7 +11,7 @@ import pytest
 
 from kneechain.batch.summary import collect, render_index
 from kneechain.config import load_config
-from kneechain.findings import derive_findings
+from kneechain.findings.derive import derive_findings
 from kneechain.findings.status import Limit, classify, metric_statuses
 from kneechain.metrics.summary import MetricQuality, MetricSet
 from kneechain.report.cards import SAVED_STATUS, quality_for

@@ -104,7 +104,7 @@ def test_long_or_ragged_green_shapes_are_not_stickers():
 def test_grass_around_a_real_subject_is_not_taken_for_stickers(shared_tracks):
     """The outdoor reverse lunge (green grass around the legs): sticker-like pairs in at most a few frames,
     far below what makes kneechain use stickers."""
-    from kneechain.api import MIN_STICKER_FRAMES
+    from kneechain.analysis import MIN_STICKER_FRAMES
     from kneechain.movement.pipeline import understand_movement
     from kneechain.pose.stickers import track_stickers
     from tests.conftest import SHARED_VIDEOS, require_shared

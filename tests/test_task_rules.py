@@ -11,9 +11,10 @@ import dataclasses
 import numpy as np
 import pytest
 
-from kneechain.movement.pipeline import MovementOptions, understand_movement
+from kneechain.movement.pipeline import understand_movement
 from kneechain.movement.task import classify_task
 from kneechain.movement.view import classify_view
+from kneechain.options import MovementOptions
 from kneechain.synth.camera import look_at_camera
 from kneechain.track import KEYPOINT_INDEX
 from tests.test_squat_single_leg import (

@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from kneechain.movement.pipeline import MovementOptions, understand_movement
+from kneechain.movement.pipeline import understand_movement
 from kneechain.movement.usability import feet_visible_share, judge_usability
+from kneechain.options import MovementOptions
 from kneechain.track import LandmarkTrack
 from kneechain.video import VideoInfo
 

@@ -147,9 +147,8 @@ def analyze_one(job: dict, output_root: str, options: dict) -> dict:
     }
     try:
         cap_threads()
-        from kneechain.api import AnalysisOptions, ReportOptions, analyze_video
-        from kneechain.metrics.compute import SubjectInfo
-        from kneechain.movement.pipeline import MovementOptions
+        from kneechain.api import analyze_video
+        from kneechain.options import AnalysisOptions, MovementOptions, ReportOptions, SubjectInfo
         from kneechain.pose import PoseConfig
 
         analysis = AnalysisOptions(

@@ -13,8 +13,6 @@ Every family that applies to the task is returned, also when the view cannot sup
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import pandas as pd
 
@@ -24,6 +22,7 @@ from kneechain.metrics.pelvis import compute_pelvic_drop
 from kneechain.metrics.summary import MetricSet
 from kneechain.metrics.valgus import compute_knee_valgus
 from kneechain.movement.pipeline import MovementAnalysis
+from kneechain.options import SubjectInfo
 
 FAMILIES_BY_TASK = {
     "squat": ("knee_valgus", "knee_forward_travel"),
@@ -40,15 +39,6 @@ def reps_as_stances(reps: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({"stance": reps["rep"], "leg": reps["stance_leg"], "start_s": reps["start_s"],
                          "end_s": reps["end_s"], "duration_s": reps["end_s"] - reps["start_s"],
                          "quality": reps["quality"]})  # fmt: skip
-
-
-@dataclass(frozen=True)
-class SubjectInfo:
-    """What the clinician tells kneechain about the patient (all optional)."""
-
-    height_cm: float | None = None
-    sex: str | None = None  # "female" / "male": selects sex-specific normal ranges
-    age_years: float | None = None  # selects the age band of the walking norms
 
 
 def compute_metrics(movement: MovementAnalysis, subject: SubjectInfo | None = None,

@@ -10,7 +10,7 @@ was detected or given.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 import pandas as pd
 
@@ -19,10 +19,11 @@ from kneechain.movement.orientation import clip_rotation_deg, rotation_problem
 from kneechain.movement.rep_kinds import find_descents
 from kneechain.movement.single_leg import SingleLegSegments, segment_single_leg_stances
 from kneechain.movement.squat import segment_squat_reps
-from kneechain.movement.task import ANALYSED_TASKS, TaskEstimate, classify_task, majority_leg
+from kneechain.movement.task import TaskEstimate, classify_task, majority_leg
 from kneechain.movement.usability import Verdict, judge_usability
-from kneechain.movement.view import VIEWS, ViewEstimate, classify_view
-from kneechain.signal.filtering import FilterConfig, FilteredTrack, filter_track
+from kneechain.movement.view import ViewEstimate, classify_view
+from kneechain.options import MovementOptions
+from kneechain.signal.filtering import FilteredTrack, filter_track
 from kneechain.signal.swaps import SwapRepair, repair_left_right_swaps
 from kneechain.track import LandmarkTrack
 
@@ -32,21 +33,6 @@ _FACINGS_OF_VIEW = {
     "side": ("image_left", "image_right"),
     "oblique": ("image_left", "image_right"),
 }
-
-
-@dataclass(frozen=True)
-class MovementOptions:
-    """``task``/``view`` given by the user (None = detect)."""
-
-    task: str | None = None
-    view: str | None = None
-    filter: FilterConfig = field(default_factory=FilterConfig)
-
-    def __post_init__(self) -> None:
-        if self.task is not None and self.task not in ANALYSED_TASKS:
-            raise ValueError(f"unknown task {self.task!r}; choose one of {', '.join(ANALYSED_TASKS)}")
-        if self.view is not None and self.view not in VIEWS:
-            raise ValueError(f"unknown view {self.view!r}; choose one of {', '.join(VIEWS)}")
 
 
 @dataclass(frozen=True, eq=False)

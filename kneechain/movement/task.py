@@ -46,7 +46,6 @@ from kneechain.signal.series import lowpass_series
 from kneechain.track import LandmarkTrack
 
 TASKS = ("squat", "single_leg_squat", "single_leg_stand", "walk", "lunge", "unknown")
-ANALYSED_TASKS = ("squat", "single_leg_squat", "single_leg_stand", "walk")
 KIND_WORDS = {"squat": "two-leg squat(s)", "single_leg_squat": "single-leg squat(s)", "lunge": "lunge(s)"}
 KIND_REASONS = {
     "squat": "with both feet planted",

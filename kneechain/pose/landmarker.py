@@ -5,7 +5,6 @@ video's frames, each frame's result as small arrays. ``estimator`` turns a whole
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import cv2
@@ -13,38 +12,13 @@ import mediapipe as mp
 import numpy as np
 from mediapipe.tasks.python import BaseOptions, vision
 
+from kneechain.options import PoseConfig
 from kneechain.pose.heap import TRIM_EVERY_FRAMES, release_free_memory
 from kneechain.pose.model_bundle import load_model_bundle
 from kneechain.pose.quiet import silenced_native_stderr
 from kneechain.pose.silhouette import silhouette_points_px
 from kneechain.track import N_KEYPOINTS, N_MEDIAPIPE
 from kneechain.video import iter_frames
-
-
-@dataclass(frozen=True)
-class PoseConfig:
-    """Settings of the pose model. Changing any of them invalidates cached tracks."""
-
-    min_detection_confidence: float = 0.5
-    min_presence_confidence: float = 0.5
-    min_tracking_confidence: float = 0.5
-    # Poses per frame. 2 lets kneechain tell the patient from a bystander (a PT, another patient) and
-    # costs about 35% speed (the person detector then runs on every frame); 1 is for clips with one person.
-    max_people: int = 2
-    # Threads OpenCV may use for decoding and colour conversion (0 = OpenCV's default). MediaPipe's
-    # inference itself runs on one core in these builds.
-    decode_threads: int = 0
-    # Cores for the pose pass: 1 in order, 2 the second half in a second thread (``two_cores``: the same
-    # landmarks), 0 two when two cores are free and the clip is long enough.
-    cores: int = 0
-
-    def cache_key(self) -> dict:
-        """The settings that change the landmarks (thread and core counts do not)."""
-        settings = asdict(self)
-        settings.pop("decode_threads")
-        settings.pop("cores")
-        return settings
-
 
 FrameEntry = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]  # present, image xyz px, visibility, world
 

@@ -138,17 +138,13 @@ def _stop(second: _SecondPass) -> None:
         second.thread.join()
 
 
-def _take_rest(second: _SecondPass, buffers: FrameBuffers, progress, total: int) -> bool:
-    """Wait for the second pass to finish and append its frames after the one where the passes met;
-    False if it failed."""
+def _second_pass_done(second: _SecondPass, buffers: FrameBuffers, progress, total: int) -> bool:
+    """Wait for the second pass to finish (its model closed); False if it failed."""
     while second.state == "running":
         second.receive(block=True)
         if progress is not None:
             progress(min(buffers.count + second.frames_ahead(), total), total)
-    if second.state != _DONE:
-        return False
-    buffers.extend(second.results, second.passed)
-    return True
+    return second.state == _DONE
 
 
 def _passes_meet(second: _SecondPass, t_s: float, entry: FrameEntry) -> bool:
@@ -171,11 +167,15 @@ def _first_pass(video_path: Path, config: PoseConfig, second: _SecondPass, start
             if second.state != _FAILED:
                 second.receive()
                 met = index >= start and _passes_meet(second, t_s, entry)
-                if met and _take_rest(second, buffers, progress, total):
-                    return buffers, index
+                if met and _second_pass_done(second, buffers, progress, total):
+                    break
             if progress is not None:
                 progress(min(index + 1 + second.frames_ahead(), total), total)
-    return buffers, None
+        else:
+            return buffers, None
+    # both models are closed by now: the second pass's frames are copied without them beside
+    buffers.extend(second.results, second.passed)
+    return buffers, index
 
 
 def run_on_two_cores(video_path: Path, info: VideoInfo, config: PoseConfig, progress) -> FrameBuffers:

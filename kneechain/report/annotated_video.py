@@ -36,8 +36,7 @@ import imageio_ffmpeg
 import numpy as np
 import pandas as pd
 
-from kneechain.errors import OutputWriteError
-from kneechain.io_atomic import atomic_output_path
+from kneechain.io_atomic import atomic_output_path, check_annotated_output
 from kneechain.movement.pipeline import MovementAnalysis
 from kneechain.pose.faces import FaceFinder
 from kneechain.report.annotate import (
@@ -264,21 +263,6 @@ def annotate_frame(image_bgr: np.ndarray, t_s: float, track: LandmarkTrack, move
         feet = feet_box(points, pen)
     draw_banner(image, [text for text, _ in labels], pen, [color for _, color in labels], avoid=feet)
     return image
-
-
-def check_annotated_output(video_path: str | os.PathLike, output_path: str | os.PathLike) -> None:
-    """An ``OutputWriteError`` when the annotated video would replace the original (checked before any
-    work) or would be written over a folder."""
-    output_path = Path(output_path)
-    if output_path.resolve() == Path(video_path).resolve():
-        raise OutputWriteError(
-            f"the annotated video '{output_path}' would replace the video being analysed.",
-            "Give --annotated-video another file name.",
-        )
-    if output_path.is_dir():
-        raise OutputWriteError(
-            f"the annotated video '{output_path}' is a folder.", "Give --annotated-video a file name (.mp4)."
-        )
 
 
 def write_annotated_video(video_path: str | os.PathLike, track: LandmarkTrack, movement: MovementAnalysis,

@@ -49,6 +49,7 @@ import pandas as pd
 from scipy import interpolate, signal
 
 from kneechain.movement.body import leg_length_px
+from kneechain.options import FilterConfig
 from kneechain.track import KEYPOINT_NAMES, N_KEYPOINTS, LandmarkTrack
 
 _MAD_TO_SIGMA = 1.4826
@@ -56,20 +57,6 @@ _UNIFORM_JITTER = 0.01  # timestamps within 1% of the median frame period count 
 _TIME_EPS_S = 1e-6
 _MIN_HAMPEL_RADIUS = 2  # smaller windows give no reliable median absolute deviation
 HAMPEL_BLOCK = 2048  # frames per block of the Hampel test (about 70 s at 30 frames/s; memory per block)
-
-
-@dataclass(frozen=True)
-class FilterConfig:
-    """Settings of ``filter_track``; every duration in seconds, every frequency in Hz."""
-
-    min_visibility: float = 0.5
-    hampel_window_s: float = 0.25  # whole window (centred on the sample)
-    hampel_n_sigma: float = 3.0
-    hampel_min_deviation: float = 0.03  # floor of the Hampel threshold, as a fraction of leg length
-    max_gap_s: float = 0.12
-    cutoff_hz: float = 6.0  # -3 dB point of the combined forward-backward response
-    butter_order: int = 2  # per pass; the zero-lag result has twice this order
-    max_cutoff_nyquist_ratio: float = 0.9
 
 
 @dataclass(frozen=True, eq=False)
@@ -107,8 +94,9 @@ class _SeriesResult:
     longest_gap_s: float
 
 
-def filter_track(track: LandmarkTrack, config: FilterConfig = FilterConfig()) -> FilteredTrack:
+def filter_track(track: LandmarkTrack, config: FilterConfig | None = None) -> FilteredTrack:
     """Condition every keypoint of ``track`` (see the module docstring); pure, the input is not changed."""
+    config = config or FilterConfig()
     notes: list[str] = []
     if track.n_frames < 2:
         return _unfiltered_result(track, config)

@@ -21,7 +21,7 @@ from kneechain.errors import NoPersonError, TrackFormatError, VideoInputError
 from kneechain.findings.text import confidence_bands
 from kneechain.io_atomic import prepare_output_dir, write_json_atomically, write_text_atomically
 from kneechain.io_lock import locked_output_folder
-from kneechain.metrics.compute import SubjectInfo
+from kneechain.options import SubjectInfo
 from kneechain.video import hash_file_sha256
 from kneechain.visit.combine import combine_knee, name_of_test
 from kneechain.visit.model import KneeCall, SavedClip

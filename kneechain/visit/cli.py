@@ -76,7 +76,7 @@ def visit(
     config: ConfigOption = None,
     debug: DebugOption = False,
 ) -> None:
-    from kneechain.metrics.compute import SubjectInfo
+    from kneechain.options import SubjectInfo
     from kneechain.visit.build import VisitOptions, build_visit
 
     console = stderr_console()
