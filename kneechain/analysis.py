@@ -152,7 +152,7 @@ def _movement_info(movement: MovementAnalysis) -> dict:
 
 
 def write_for_people(video_path: Path, result: AnalysisResult, options: AnalysisOptions, faces,
-                      annotated_video: Path | None, on_stage: StageCallback | None) -> None:  # fmt: skip
+                     annotated_video: Path | None, on_stage: StageCallback | None) -> None:  # fmt: skip
     """Key frames, the report (and PDF) and the annotated video; faces blurred unless asked not to: every
     pose's (``faces``) and every face the face detector finds."""
     report = options.report
@@ -183,7 +183,7 @@ def _write_key_frames(video_path: Path, result: AnalysisResult, report: ReportOp
 
 
 def write_reports(result: AnalysisResult, report: ReportOptions, side_of_pain: str | None,
-                   on_stage: StageCallback | None = None) -> None:  # fmt: skip
+                  on_stage: StageCallback | None = None) -> None:  # fmt: skip
     session = {key: value for key, value in report.session.items() if value}
     write_json_atomically(result.output_dir / SESSION_FILE, {**session, "side_of_pain": side_of_pain})
     report_stage(on_stage, "report")

@@ -7,7 +7,10 @@
 
 ``analyze_video`` runs the whole chain and writes the analysis folder (``kneechain.analysis_files``);
 ``reanalyze_folder`` redoes everything after pose estimation from a folder's saved poses (e.g. with a
-clinic's new thresholds), without the video.
+clinic's new thresholds), without the video. The stages after the pose pass are in ``kneechain.analysis``
+(also ``measure_poses``: the analysis in memory), imported only once the pass is over: importing this
+module, and the pose pass, do without SciPy and pandas (about 100 MB), so that they never add to the
+memory the two pose models hold.
 """
 
 from __future__ import annotations

@@ -10,7 +10,8 @@ from itertools import islice
 import numpy as np
 import pytest
 
-from kneechain.pose import PoseConfig, estimate_poses, two_cores
+from kneechain.pose import PoseConfig, estimate_poses, landmarker, two_cores
+from kneechain.pose.landmarker import same_entry
 from kneechain.track import N_KEYPOINTS
 from kneechain.video import probe_video
 from tests.conftest import SHARED_VIDEOS, require_shared
@@ -58,6 +59,31 @@ def test_a_failed_second_pass_changes_nothing(second_frames, short_person_clip, 
     assert "never met" in caplog.text  # it failed mid-way, or ended with no frame: the first pass did all
 
 
+def test_the_halves_are_joined_after_both_models_are_closed(short_person_clip, monkeypatch):
+    """The join copies the second half's landmarks; with both landmarkers (about 170 MB each) still open,
+    that copy would add to the run's peak memory."""
+    in_order = estimate_poses(short_person_clip, PoseConfig(cores=1))
+    open_models, open_at_join = [], []
+    real_create, real_extend = landmarker.create_landmarker, landmarker.FrameBuffers.extend
+
+    def create(config):
+        model = real_create(config)
+        open_models.append(model)
+        real_close = model.close
+        model.close = lambda: open_models.remove(model) or real_close()
+        return model
+
+    def extend(self, other, first_row):
+        open_at_join.append(len(open_models))
+        real_extend(self, other, first_row)
+
+    monkeypatch.setattr(landmarker, "create_landmarker", create)
+    monkeypatch.setattr(landmarker.FrameBuffers, "extend", extend)
+    split = estimate_poses(short_person_clip, PoseConfig(cores=2))
+    assert_same_poses(in_order, split)
+    assert open_at_join == [0] and open_models == []
+
+
 @pytest.mark.parametrize(
     ("setting", "free_cores", "frames", "expected"),
     [
@@ -83,23 +109,31 @@ def test_a_silent_second_pass_counts_as_failed(monkeypatch):
     assert second.state == "failed"
 
 
-def _entry(value: float) -> tuple[np.ndarray, ...]:
+def _entry(value: float, people: int) -> tuple[np.ndarray, ...]:
+    """A frame as ``frame_entry`` gives it: ``people`` poses (of ``value``), NaN in the empty slots."""
     k = N_KEYPOINTS
-    image, visibility = np.full((2, k, 3), value, np.float32), np.full((2, k), value, np.float32)
-    return np.array([True, False]), image, visibility, np.full((2, k, 3), -value, np.float32)
+    present = np.arange(2) < people
+    image, visibility, world = (
+        np.full(shape, np.nan, np.float32) for shape in ((2, k, 3), (2, k), (2, k, 3))
+    )
+    image[present], visibility[present], world[present] = value, value / 10, -value
+    return present, image, visibility, world
 
 
 @pytest.mark.parametrize("capacity", [1, 4, 100])  # fewer frames expected than come (the arrays grow), more
 def test_frame_buffers_keep_every_frame_in_order(capacity):
+    """Frames with nobody, one and two people; only the poses found are stored, the slots come back."""
+    entries = [_entry(i, people=i % 3) for i in range(9)]
     first, second = two_cores.FrameBuffers(2, capacity), two_cores.FrameBuffers(2, capacity)
     for i in range(5):
-        first.append(i / 30, _entry(i))
+        first.append(i / 30, entries[i])
     for i in range(4, 9):
-        second.append(i / 30, _entry(i))
+        second.append(i / 30, entries[i])
+    assert second.n_poses == sum(i % 3 for i in range(4, 9))
+    assert all(same_entry(second.entry(row), entries[4 + row]) for row in range(5))
     first.extend(second, 1)  # the second's frames after frame 4, where the passes met
-    t_s, present, image, visibility, world = first.stacked()
+    first.extend(second, 5)  # nothing left to take
+    t_s, *slots = first.stacked()
     assert np.array_equal(t_s, np.arange(9) / 30)
-    assert np.array_equal(image[:, 0, 0, 0], np.arange(9))
-    assert np.array_equal(world[:, 1, 5, 2], -np.arange(9))
-    assert np.array_equal(visibility[:, 1, 0], np.arange(9))
-    assert present[:, 0].all() and not present[:, 1].any()
+    for got, expected in zip(slots, zip(*entries, strict=True), strict=True):
+        assert np.array_equal(got, np.stack(expected), equal_nan=True)

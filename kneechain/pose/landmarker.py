@@ -50,57 +50,83 @@ def same_entry(a: FrameEntry, b: FrameEntry) -> bool:
 
 
 class FrameBuffers:
-    """Per-frame results written into arrays as they come: about 2 KB a frame with two poses, and nothing
-    per frame beside it (a list of small arrays cost a quarter more, and twice as much when stacked at
-    the end). ``capacity``: the frames expected; the arrays grow by half when a clip has more."""
+    """Per-frame results written into arrays as they come. Only the poses found are kept (about 1 KB each:
+    a frame with one person stores no empty second slot), beside 18 bytes a frame (its time, which slots
+    hold a pose, where its poses start). ``capacity``: the frames expected; room is reserved for
+    ``max_people`` poses in each, but memory is taken only as poses arrive (pages never written are not
+    resident); the arrays grow by half when a clip has more frames."""
 
     def __init__(self, max_people: int, capacity: int) -> None:
-        self.count = 0
-        self.t_s = np.empty(max(capacity, 1), np.float64)
-        self.columns = _empty_columns(max_people, len(self.t_s))
+        self.count = self.n_poses = 0
+        frames = max(capacity, 1)
+        self.t_s = np.empty(frames, np.float64)
+        self.present = np.zeros((frames, max_people), bool)
+        self.first_pose = np.empty(frames, np.int64)
+        shapes = ((N_KEYPOINTS, 3), (N_KEYPOINTS,), (N_KEYPOINTS, 3))  # image xyz, visibility, world xyz
+        self.poses = tuple(np.empty((frames * max_people, *shape), np.float32) for shape in shapes)
 
-    def _grow(self, capacity: int) -> None:
-        def grown(array: np.ndarray) -> np.ndarray:
-            bigger = np.empty((capacity, *array.shape[1:]), array.dtype)
-            bigger[: self.count] = array[: self.count]
+    def _grow(self, frames: int) -> None:
+        def grown(array: np.ndarray, size: int, used: int) -> np.ndarray:
+            bigger = np.empty((size, *array.shape[1:]), array.dtype)
+            bigger[:used] = array[:used]
             return bigger
 
-        self.t_s = grown(self.t_s)
-        self.columns = tuple(grown(column) for column in self.columns)
+        per_frame = (self.t_s, self.present, self.first_pose)
+        self.t_s, self.present, self.first_pose = (grown(array, frames, self.count) for array in per_frame)
+        self.present[self.count :] = False
+        size = frames * self.present.shape[1]
+        self.poses = tuple(grown(store, size, self.n_poses) for store in self.poses)
 
     def append(self, t_s: float, entry: FrameEntry) -> None:
+        """One frame: its time and ``frame_entry``'s arrays (slots without a pose are not kept)."""
+        present, *values = entry
         if self.count == len(self.t_s):
-            self._grow(len(self.t_s) * 3 // 2 + 1)
-        self.t_s[self.count] = t_s
-        for column, value in zip(self.columns, entry, strict=True):
-            column[self.count] = value
+            self._grow(self.count * 3 // 2 + 1)
+        found = int(present.sum())
+        self.t_s[self.count], self.present[self.count] = t_s, present
+        self.first_pose[self.count] = self.n_poses
+        for store, value in zip(self.poses, values, strict=True):
+            store[self.n_poses : self.n_poses + found] = value[present]
         self.count += 1
+        self.n_poses += found
 
     def extend(self, other: FrameBuffers, first_row: int) -> None:
         """Append ``other``'s frames from ``first_row`` on."""
-        n = max(other.count - first_row, 0)
+        n = other.count - first_row
+        if n <= 0:
+            return
+        first = int(other.first_pose[first_row])
+        m = other.n_poses - first
         if self.count + n > len(self.t_s):
             self._grow(self.count + n)
-        for mine, theirs in zip((self.t_s, *self.columns), (other.t_s, *other.columns), strict=True):
-            mine[self.count : self.count + n] = theirs[first_row : other.count]
+        rows, theirs = slice(self.count, self.count + n), slice(first_row, other.count)
+        self.t_s[rows], self.present[rows] = other.t_s[theirs], other.present[theirs]
+        self.first_pose[rows] = other.first_pose[theirs] - first + self.n_poses
+        for mine, their in zip(self.poses, other.poses, strict=True):
+            mine[self.n_poses : self.n_poses + m] = their[first : first + m]
         self.count += n
+        self.n_poses += m
 
     def entry(self, row: int) -> FrameEntry:
-        return tuple(column[row] for column in self.columns)
+        """Frame ``row`` as ``frame_entry`` gave it (NaN in the slots without a pose)."""
+        present = self.present[row]
+        first = int(self.first_pose[row])
+        poses = (store[first : first + int(present.sum())] for store in self.poses)
+        return present, *(_in_slots(present, values) for values in poses)
 
     def stacked(self) -> tuple[np.ndarray, ...]:
         """t_s (n,), present (n, p), image xyz px (n, p, k, 3), visibility (n, p, k), world xyz m (n, p, k,
-        3): the filled rows (copied when the arrays have much room left, so that it is let go)."""
-        arrays = (self.t_s, *self.columns)
-        if self.count < len(self.t_s) * 7 // 8:
-            return tuple(array[: self.count].copy() for array in arrays)
-        return tuple(array[: self.count] for array in arrays)
+        3), NaN in the slots without a pose."""
+        present = self.present[: self.count].copy()
+        poses = (_in_slots(present, store[: self.n_poses]) for store in self.poses)
+        return self.t_s[: self.count].copy(), present, *poses
 
 
-def _empty_columns(max_people: int, n: int) -> tuple[np.ndarray, ...]:
-    p, k = max_people, N_KEYPOINTS
-    return (np.zeros((n, p), bool), np.empty((n, p, k, 3), np.float32), np.empty((n, p, k), np.float32),
-            np.empty((n, p, k, 3), np.float32))  # fmt: skip
+def _in_slots(present: np.ndarray, poses: np.ndarray) -> np.ndarray:
+    """``poses`` (one per True of ``present``, in order) placed in ``present``'s slots; NaN elsewhere."""
+    slots = np.full((*present.shape, *poses.shape[1:]), np.nan, poses.dtype)
+    slots[present] = poses
+    return slots
 
 
 def create_landmarker(config: PoseConfig) -> vision.PoseLandmarker:
