@@ -30,6 +30,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from kneechain.pose.heap import release_free_memory
 from kneechain.pose.quiet import silenced_native_stderr
 from kneechain.track import KEYPOINT_INDEX, KEYPOINT_NAMES
 from kneechain.video import iter_frames
@@ -160,4 +161,5 @@ def count_untracked_faces(video_path, pose_faces_px: np.ndarray, every_s: float 
                 checked += 1
                 found = finder.find(frame.image_bgr)
                 untracked += bool(untracked_faces(found, pose_faces_px[frame.index]))
+    release_free_memory()  # what the decoder and detector freed (45-86 MB after a 10-minute clip)
     return {"frames": untracked, "checked": checked}

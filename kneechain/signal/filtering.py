@@ -202,21 +202,30 @@ def _body_scale_px(track: LandmarkTrack) -> float:
 
 def _hampel_outliers(track: LandmarkTrack, keep: np.ndarray, dt_s: float, config: FilterConfig) -> np.ndarray:
     """(n, 33) True where a kept sample is a Hampel outlier in image x or y (see the module docstring).
-    Worked through ``HAMPEL_BLOCK`` frames at a time, so memory stays flat however long the clip is (each
-    window reads only its own neighbours: the result is the same as in one piece)."""
+    Worked through ``HAMPEL_BLOCK`` frames at a time, each block's samples (with their neighbours) taken
+    from the track as it comes, so memory stays flat however long the clip is (each window reads only its
+    own neighbours: the result is the same as in one piece)."""
     half = max(1, round(config.hampel_window_s / 2.0 / dt_s))
-    xy = np.where(keep[:, :, None], track.image_xyz_px[:, :, :2].astype(np.float64), np.nan)
-    padded = np.pad(xy, ((half, half), (0, 0), (0, 0)), constant_values=np.nan)
-    radius = np.stack(
-        [_window_radius(track.t_s, keep[:, k], dt_s, half, config) for k in range(N_KEYPOINTS)], 1
-    )
+    radius = np.empty(keep.shape, np.int32)
+    for k in range(N_KEYPOINTS):
+        radius[:, k] = _window_radius(track.t_s, keep[:, k], dt_s, half, config)
     floor_px = config.hampel_min_deviation * _body_scale_px(track)
     outliers = np.zeros(keep.shape, bool)
-    for start in range(0, len(xy), HAMPEL_BLOCK):
-        stop = min(start + HAMPEL_BLOCK, len(xy))
-        block = _HampelBlock(padded[start : stop + 2 * half], xy[start:stop], radius[start:stop], half)
+    for start in range(0, track.n_frames, HAMPEL_BLOCK):
+        stop = min(start + HAMPEL_BLOCK, track.n_frames)
+        padded = _kept_xy(track, keep, start - half, stop + half)
+        block = _HampelBlock(padded, padded[half : half + stop - start], radius[start:stop], half)
         outliers[start:stop] = _hampel_block(block, floor_px, config)
     return keep & outliers
+
+
+def _kept_xy(track: LandmarkTrack, keep: np.ndarray, first: int, stop: int) -> np.ndarray:
+    """Image x, y (float64) of frames ``first`` to ``stop`` - 1: NaN where not kept or outside the clip."""
+    xy = np.full((stop - first, N_KEYPOINTS, 2), np.nan)
+    inside = slice(max(first, 0), min(stop, track.n_frames))
+    kept = np.where(keep[inside, :, None], track.image_xyz_px[inside, :, :2].astype(np.float64), np.nan)
+    xy[inside.start - first : inside.stop - first] = kept
+    return xy
 
 
 @dataclass(frozen=True)
