@@ -11,12 +11,19 @@ import numpy as np
 import pandas as pd
 from matplotlib import rc_context
 from matplotlib.axes import Axes
+from matplotlib.collections import PolyCollection
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from kneechain.findings.inputs import unit_of
 from kneechain.report.cards import Threshold
-from kneechain.report.figures.series_data import has_points, item_points, label_of, series_columns
+from kneechain.report.figures.series_data import (
+    has_points,
+    item_points,
+    label_of,
+    line_points,
+    series_columns,
+)
 from kneechain.report.figures.style import AXIS_UNITS, SIDES, far_leg_sentence, far_side, side_style
 from kneechain.report.figures.svg import RC, WIDTH_IN, ReportFigure, new_figure, svg_markup
 from kneechain.report.metric_text import unit_text
@@ -26,6 +33,7 @@ MAX_PANELS = 4  # 0.6 + 4 x 1.75 in: fits an A4 or Letter page
 SPAN_FACE = "#e4e4e4"
 SPAN_EDGE = "#b0b0b0"
 RIGHT_HATCH = "\\\\\\"
+MAX_SPAN_LABELS = 12  # a label ("rep 12", 7 pt) is about 0.4 in wide; a panel about 6.5 in
 THRESHOLD_LINE = {"color": "#444444", "linestyle": (0, (4, 2)), "linewidth": 1.0}
 
 ThresholdOf = Callable[[str], "Threshold | None"]
@@ -83,12 +91,21 @@ def draw_threshold(ax: Axes, threshold: Threshold | None) -> None:
 
 
 def shade_spans(ax: Axes, spans: Sequence[Span], label: bool) -> None:
-    """Grey spans (reps, stances; right-side stances hatched) with their labels along the top."""
-    for span in spans:
-        hatch = RIGHT_HATCH if span.side == "right" else None
-        ax.axvspan(span.start_s, span.end_s, facecolor=SPAN_FACE, edgecolor=SPAN_EDGE, hatch=hatch,
-                   linewidth=0, zorder=0)  # fmt: skip
-        if label:
+    """Grey spans (reps, stances; right-side stances hatched) with their labels along the top: at most
+    ``MAX_SPAN_LABELS`` of them, evenly spread (hundreds of reps in a long clip would overprint). The spans
+    of one look are one collection (a 30-minute clip has 700 reps: one artist each took 4.5 s)."""
+    for hatch in (None, RIGHT_HATCH):
+        boxes = [[(s.start_s, 0), (s.start_s, 1), (s.end_s, 1), (s.end_s, 0)]
+                 for s in spans if (s.side == "right") == (hatch is not None)]  # fmt: skip
+        if boxes:
+            shaded = PolyCollection(boxes, transform=ax.get_xaxis_transform(), facecolor=SPAN_FACE,
+                                    edgecolor=SPAN_EDGE, hatch=hatch, linewidth=0, zorder=0)  # fmt: skip
+            ax.add_collection(shaded, autolim=False)
+    if spans:  # the time axis takes in every span (the height is the axes', not data)
+        ax.update_datalim([(spans[0].start_s, 0), (max(s.end_s for s in spans), 0)], updatey=False)
+        ax.autoscale_view(scaley=False)
+    if label:
+        for span in spans[:: max(1, math.ceil(len(spans) / MAX_SPAN_LABELS))]:
             middle = (span.start_s + span.end_s) / 2
             ax.text(middle, 0.97, span.label, transform=ax.get_xaxis_transform(), ha="center", va="top",
                     fontsize=7, color="#333333")  # fmt: skip
@@ -118,7 +135,8 @@ def draw_panel(ax: Axes, metric: str, series: pd.DataFrame, sides: dict[str, str
     for side in (*SIDES, "both"):
         if side in sides:
             line = {k: v for k, v in side_style(side, plot.near_side).items() if k != "marker"}
-            ax.plot(series["t_s"], pd.to_numeric(series[sides[side]], errors="coerce"), **line)
+            values = pd.to_numeric(series[sides[side]], errors="coerce").to_numpy(float)
+            ax.plot(*line_points(series["t_s"].to_numpy(float), values), **line)
         if side in points_by_side:
             draw_points(ax, points_by_side[side], side, plot.near_side, joined=side not in sides)
     draw_threshold(ax, plot.threshold_of(metric))

@@ -78,3 +78,25 @@ def break_between_passes(t_s: np.ndarray, values: np.ndarray, passes: np.ndarray
 def has_points(items: Sequence[pd.DataFrame], metric: str) -> bool:
     """Whether any item has a finite value of ``metric``."""
     return any(np.isfinite(values).any() for _, values in item_points(items, metric).values())
+
+
+LINE_BINS = 1000  # a 7-inch panel printed at 300 dpi is about 2,000 dots wide: two points per bin fill it
+
+
+def line_points(t_s: np.ndarray, values: np.ndarray, bins: int = LINE_BINS) -> tuple[np.ndarray, np.ndarray]:
+    """The samples a per-frame line needs to look the same at the figure's size: all of them up to
+    2 x ``bins`` (about a minute at 30 frames/s); beyond, for each of ``bins`` runs of consecutive samples,
+    its lowest and highest value in time order, so that every peak and dip is still drawn, and its first
+    missing value where it has one, so that the line still breaks at a gap. Drawing only: a 30-minute
+    clip's time plot went from 54,000 points (38 MB of SVG, 40 s) to 2,000 to 3,000."""
+    if len(t_s) <= 2 * bins:
+        return t_s, values
+    kept = []
+    for run in np.array_split(np.arange(len(t_s)), bins):
+        finite = np.isfinite(values[run])
+        if finite.any():
+            kept += [run[finite][np.argmin(values[run][finite])], run[finite][np.argmax(values[run][finite])]]
+        if not finite.all():
+            kept.append(run[~finite][0])
+    index = np.unique(kept)
+    return t_s[index], values[index]

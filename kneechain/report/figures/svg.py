@@ -57,7 +57,7 @@ def svg_markup(figure: Figure, prefix: str, title: str) -> str:
     width = re.search(r'<svg[^>]*? width="([\d.]+)pt"', svg)
     style = f' style="max-width: {float(width.group(1)):.0f}pt"' if width else ""
     svg = re.sub(r'<svg([^>]*?) width="[^"]*" height="[^"]*"', rf"<svg\1{style}", svg, count=1)
-    for name in set(re.findall(r'id="([^"]+)"', svg)):
-        svg = svg.replace(f'id="{name}"', f'id="{prefix}-{name}"').replace(f"#{name}", f"#{prefix}-{name}")
+    ids = set(re.findall(r'id="([^"]+)"', svg))
+    svg = re.sub(r'(id="|#)([\w.-]+)', lambda m: f"{m[1]}{prefix}-{m[2]}" if m[2] in ids else m[0], svg)
     svg = re.sub(r"\n\s*", "\n", svg)
     return svg.replace("<svg", f'<svg role="img" aria-label="{html.escape(title, quote=True)}"', 1)
