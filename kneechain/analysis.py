@@ -80,8 +80,11 @@ def find_pelvis_stickers(video_path: Path, movement: MovementAnalysis) -> pd.Dat
     return stickers if placement == {"front": "asis", "back": "psis"}[movement.view.view] else None
 
 
-def select_patient(poses: PoseCandidates, source_name: str) -> SubjectSelection:
-    """The patient among everybody found (``select_subject``); ``NoPersonError`` when nobody usable was."""
+def select_patient(poses: PoseCandidates, source_name: str, on_stage: StageCallback | None = None
+                   ) -> SubjectSelection:  # fmt: skip
+    """The patient among everybody found (``select_subject``); ``NoPersonError`` when nobody usable was.
+    ``on_stage``: called with "movement" (the stage this opens)."""
+    report_stage(on_stage, "movement")
     selection = select_subject(poses)
     _raise_if_nobody(selection.track, source_name)
     return selection
@@ -118,8 +121,7 @@ def measure_poses(
 ):
     """``select_patient`` then ``measure_patient``: (subject selection, movement, metrics, findings, the
     task's config, the pelvis stickers or None). ``on_stage``: called with "movement", then "metrics"."""
-    report_stage(on_stage, "movement")
-    selection = select_patient(poses, source_name)
+    selection = select_patient(poses, source_name, on_stage)
     return selection, *measure_patient(selection, options, config, stickers, on_stage)
 
 

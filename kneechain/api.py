@@ -142,8 +142,7 @@ def analyze_video(
 
         faces = bystander_faces_px(poses)
         face_check = count_untracked_faces(video_path, faces)
-        report_stage(on_stage, "movement")
-        selection = analysis.select_patient(poses, video_path.name)
+        selection = analysis.select_patient(poses, video_path.name, on_stage)
         del poses  # everybody's landmarks (about 2 KB a frame): only the patient's are needed from here on
         result = analysis.analyse_patient(selection, work, options, config, video_path, face_check, on_stage)
         annotated = _staged_path(options.report.annotated_video, output_dir, work)
@@ -194,8 +193,7 @@ def reanalyze_folder(
     from kneechain.analysis_write import read_saved_stickers
 
     with locked_output_folder(folder):
-        report_stage(on_stage, "movement")
-        selection = analysis.select_patient(load_candidates(poses_path), poses_path.name)
+        selection = analysis.select_patient(load_candidates(poses_path), poses_path.name, on_stage)
         result = analysis.analyse_patient(selection, folder, options, config, read_saved_stickers(folder),
                                           face_check, on_stage)  # fmt: skip
         analysis.write_reports(result, report, side_of_pain, on_stage)
